@@ -1,0 +1,107 @@
+package org.finetune;
+
+import java.nio.file.Path;
+import org.finetune.error.FineTuneException;
+import org.finetune.head.HeadConfig;
+import org.finetune.train.TrainingConfig;
+
+/**
+ * Everything a fine-tuning run needs. Build it with {@link #builder()}; optional parts are null.
+ *
+ * @param model the Keras-exported SavedModel directory
+ * @param data images in class folders, as a directory or a .tar.gz/.tgz/.zip archive
+ * @param testData optional held-out images with the same classes, evaluated after training
+ * @param output where exports go, TF Serving style: {@code <output>/<version>/}
+ * @param preprocessing a mode or model family name; null to guess from the base's layer names
+ * @param exportVersion the version to write; null for the next free one
+ * @param strict stop at the first unreadable image instead of skipping it
+ */
+public record FineTuneRequest(
+    Path model,
+    Path data,
+    Path testData,
+    Path output,
+    HeadConfig head,
+    TrainingConfig training,
+    String preprocessing,
+    Long exportVersion,
+    boolean strict) {
+
+  public FineTuneRequest {
+    if (model == null) {
+      throw FineTuneException.badOption("--model is required");
+    }
+    if (data == null) {
+      throw FineTuneException.badOption("--data is required");
+    }
+    if (head == null || training == null) {
+      throw FineTuneException.badOption("head and training configuration are required");
+    }
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Defaults: the reference tutorial's head and training settings, guessed preprocessing. */
+  public static final class Builder {
+    private Path model;
+    private Path data;
+    private Path testData;
+    private Path output;
+    private HeadConfig head = HeadConfig.DEFAULT;
+    private TrainingConfig training = TrainingConfig.builder().build();
+    private String preprocessing;
+    private Long exportVersion;
+    private boolean strict;
+
+    public Builder model(Path model) {
+      this.model = model;
+      return this;
+    }
+
+    public Builder data(Path data) {
+      this.data = data;
+      return this;
+    }
+
+    public Builder testData(Path testData) {
+      this.testData = testData;
+      return this;
+    }
+
+    public Builder output(Path output) {
+      this.output = output;
+      return this;
+    }
+
+    public Builder head(HeadConfig head) {
+      this.head = head;
+      return this;
+    }
+
+    public Builder training(TrainingConfig training) {
+      this.training = training;
+      return this;
+    }
+
+    public Builder preprocessing(String preprocessing) {
+      this.preprocessing = preprocessing;
+      return this;
+    }
+
+    public Builder exportVersion(Long exportVersion) {
+      this.exportVersion = exportVersion;
+      return this;
+    }
+
+    public Builder strict(boolean strict) {
+      this.strict = strict;
+      return this;
+    }
+
+    public FineTuneRequest build() {
+      return new FineTuneRequest(model, data, testData, output, head, training, preprocessing, exportVersion, strict);
+    }
+  }
+}

@@ -1,0 +1,144 @@
+package org.finetune;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import org.finetune.data.Dataset;
+import org.finetune.data.ImageDecoder;
+import org.finetune.data.ImageSpec;
+import org.finetune.data.Split;
+import org.finetune.error.FineTuneException;
+import org.finetune.export.ExportLayout;
+import org.finetune.model.BaseNetwork;
+import org.finetune.model.ServingSignature;
+import org.finetune.train.EpochMetrics;
+import org.finetune.train.Evaluation;
+import org.finetune.train.History;
+import org.finetune.train.Trainer;
+import org.finetune.train.TrainingListener;
+
+/**
+ * The library's front door: load and inspect a Keras SavedModel, fine-tune it on a folder of
+ * images, export it for TF Serving. Everything a user can get wrong is checked before training
+ * starts and reported as a {@link FineTuneException} with one clear line.
+ *
+ * <pre>{@code
+ * FineTuneRequest request = FineTuneRequest.builder()
+ *     .model(Path.of("models/vgg16")).data(Path.of("photos")).output(Path.of("serving/photos"))
+ *     .build();
+ * FineTuneResult result = FineTuner.run(request, TrainingListener.NONE);
+ * }</pre>
+ */
+public final class FineTuner {
+
+  public static final String VERSION = "0.1.0";
+  public static final String TENSORFLOW_JAVA_VERSION = "1.1.0";
+
+  private FineTuner() {}
+
+  /** Loads and rebuilds a base model, e.g. to print its layers. */
+  public static BaseNetwork inspect(Path model) {
+    return BaseNetwork.load(model);
+  }
+
+  /** What preprocessing {@code train} would use for this base when none is given. */
+  public static String guessPreprocessingDescription(BaseNetwork base) {
+    return PreprocessingChoice.resolve(null, base).describe();
+  }
+
+  /** Trains, evaluates on the test data if given, and exports to {@code request.output()}. */
+  public static FineTuneResult run(FineTuneRequest request, TrainingListener listener) {
+    if (request.output() == null) {
+      throw FineTuneException.badOption("--out is required: the directory exports go to");
+    }
+    ExportLayout.checkTarget(request.output(), version(request));
+    Prepared prepared = prepare(request, listener);
+    try (TrainedModel model = train(request, prepared, listener)) {
+      Evaluation test = prepared.test == null ? null : model.trainer().evaluate(prepared.test.entries(), listener);
+      Path exportDir = model.export(request.output(), request.exportVersion(), test);
+      return new FineTuneResult(
+          exportDir,
+          model.classNames(),
+          model.preprocessing(),
+          model.history(),
+          model.validation(),
+          test,
+          model.skippedImages());
+    }
+  }
+
+  /** Trains without exporting; the caller closes the result. */
+  public static TrainedModel train(FineTuneRequest request, TrainingListener listener) {
+    return train(request, prepare(request, listener), listener);
+  }
+
+  /** The base, the data and the settings derived from them, all checked. */
+  private record Prepared(BaseNetwork base, Dataset data, Dataset test, PreprocessingChoice preprocessing, ImageSpec spec) {}
+
+  private static Prepared prepare(FineTuneRequest request, TrainingListener listener) {
+    BaseNetwork base = BaseNetwork.load(request.model());
+    Dataset data = Dataset.open(request.data());
+    Dataset test = request.testData() == null ? null : Dataset.openWithClasses(request.testData(), data.classNames());
+    PreprocessingChoice preprocessing = PreprocessingChoice.resolve(request.preprocessing(), base);
+    if (preprocessing.unknown()) {
+      listener.warning("preprocessing: " + preprocessing.describe());
+    }
+    ServingSignature sig = base.signature();
+    ImageSpec spec = new ImageSpec(sig.height(), sig.width(), sig.channels());
+    preprocessing.mode().requireChannels(spec.channels());
+    return new Prepared(base, data, test, preprocessing, spec);
+  }
+
+  private static TrainedModel train(FineTuneRequest request, Prepared p, TrainingListener listener) {
+    Split split = p.data.split(request.training().validationSplit());
+    if (split.train().isEmpty()) {
+      throw FineTuneException.badData(
+          "No training images left in " + request.data() + " after holding out " + split.validation().size()
+              + " for validation; lower --val-split");
+    }
+    ImageDecoder decoder = new ImageDecoder(p.spec, p.preprocessing.mode());
+    Trainer trainer = null;
+    try {
+      trainer = new Trainer(p.base, request.head(), p.data.classNames().size(), request.training(), decoder, request.strict());
+      History history = trainer.fit(split.train(), split.validation(), listener);
+      return new TrainedModel(
+          request, p.base, p.data.classNames(), p.preprocessing, decoder, trainer, history,
+          lastValidation(history, split.validation().size()));
+    } catch (RuntimeException e) {
+      if (trainer != null) {
+        trainer.close();
+      }
+      decoder.close();
+      throw e;
+    }
+  }
+
+  private static Evaluation lastValidation(History history, int images) {
+    EpochMetrics last = history.last().orElseThrow();
+    if (last.valLoss() == null) {
+      return new Evaluation(Double.NaN, Double.NaN, 0, 0);
+    }
+    return new Evaluation(last.valLoss(), last.valAccuracy(), images, Math.round(last.valAccuracy() * images));
+  }
+
+  private static OptionalLong version(FineTuneRequest request) {
+    return request.exportVersion() == null ? OptionalLong.empty() : OptionalLong.of(request.exportVersion());
+  }
+
+  /** The library versions an export records. */
+  static Map<String, String> versions() {
+    Map<String, String> v = new LinkedHashMap<>();
+    v.put("finetune", VERSION);
+    v.put("tensorflow", org.tensorflow.TensorFlow.version());
+    v.put("tensorflow_java", TENSORFLOW_JAVA_VERSION);
+    v.put("java", System.getProperty("java.version"));
+    return v;
+  }
+
+  /** The class names of a data set, in label order. */
+  public static List<String> classNames(Path data) {
+    return Dataset.open(data).classNames();
+  }
+}

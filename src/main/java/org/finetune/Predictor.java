@@ -1,0 +1,185 @@
+package org.finetune;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+import org.finetune.data.ImageDecoder;
+import org.finetune.data.ImageSpec;
+import org.finetune.data.Preprocessing;
+import org.finetune.error.FineTuneException;
+import org.finetune.export.ExportLayout;
+import org.finetune.export.ExportManifest;
+import org.finetune.export.ModelExporter;
+import org.tensorflow.Result;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.SessionFunction;
+import org.tensorflow.exceptions.TensorFlowException;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * Serves an export of this tool from Java: decodes and preprocesses image files the way training
+ * did (read from {@code finetune.json}), runs {@code serving_default}, and names the classes from
+ * {@code labels.txt}. Safe to use from several threads.
+ */
+public final class Predictor implements AutoCloseable {
+
+  /** One class and its probability. */
+  public record Score(String label, int classId, float probability) {}
+
+  /** The most probable classes for one image, best first. */
+  public record Prediction(String image, List<Score> top) {}
+
+  private static final ObjectMapper JSON =
+      new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+  private final Path directory;
+  private final ExportManifest manifest;
+  private final List<String> labels;
+  private final SavedModelBundle bundle;
+  private final SessionFunction serving;
+  private final ImageDecoder decoder;
+
+  private Predictor(Path directory, ExportManifest manifest, List<String> labels, SavedModelBundle bundle, ImageDecoder decoder) {
+    this.directory = directory;
+    this.manifest = manifest;
+    this.labels = List.copyOf(labels);
+    this.bundle = bundle;
+    this.serving = bundle.function(org.tensorflow.Signature.DEFAULT_KEY);
+    this.decoder = decoder;
+  }
+
+  /** Loads an export: a version directory, or an export root (its highest version is used). */
+  public static Predictor load(Path export) {
+    Path dir = versionDirectory(export);
+    ExportManifest manifest = readManifest(dir);
+    List<String> labels = readLabels(dir);
+    List<Long> shape = manifest.serving().inputShape();
+    ImageSpec spec = new ImageSpec(shape.get(1).intValue(), shape.get(2).intValue(), shape.get(3).intValue());
+    ImageDecoder decoder = new ImageDecoder(spec, Preprocessing.parse(manifest.preprocessing().mode()));
+    try {
+      SavedModelBundle bundle = SavedModelBundle.load(dir.toString(), "serve");
+      return new Predictor(dir, manifest, labels, bundle, decoder);
+    } catch (TensorFlowException e) {
+      decoder.close();
+      throw FineTuneException.badModel("Cannot load the export " + dir + ": " + e.getMessage().lines().findFirst().orElse(""));
+    }
+  }
+
+  private static Path versionDirectory(Path export) {
+    if (!Files.isDirectory(export)) {
+      throw FineTuneException.badModel("Export directory not found: " + export);
+    }
+    if (Files.exists(export.resolve("saved_model.pb"))) {
+      return export;
+    }
+    long next = ExportLayout.nextVersion(export);
+    if (next == 1) {
+      throw FineTuneException.badModel(
+          "Not an export: " + export + " holds neither saved_model.pb nor numbered version directories");
+    }
+    return export.resolve(Long.toString(next - 1));
+  }
+
+  private static ExportManifest readManifest(Path dir) {
+    Path file = dir.resolve(ModelExporter.MANIFEST_FILE);
+    try {
+      return JSON.readValue(file.toFile(), ExportManifest.class);
+    } catch (IOException e) {
+      throw FineTuneException.badModel(
+          "Not an export of this tool: cannot read " + file + " (" + e.getMessage().lines().findFirst().orElse("") + ")");
+    }
+  }
+
+  private static List<String> readLabels(Path dir) {
+    try {
+      return Files.readAllLines(dir.resolve(ModelExporter.LABELS_FILE), StandardCharsets.UTF_8).stream()
+          .filter(l -> !l.isEmpty())
+          .toList();
+    } catch (IOException e) {
+      throw FineTuneException.badModel("Cannot read " + dir.resolve(ModelExporter.LABELS_FILE) + ": " + e.getMessage());
+    }
+  }
+
+  /** The version directory in use. */
+  public Path directory() {
+    return directory;
+  }
+
+  public List<String> labels() {
+    return labels;
+  }
+
+  public ExportManifest manifest() {
+    return manifest;
+  }
+
+  /** The {@code k} most probable classes for each image file. */
+  public List<Prediction> predict(List<Path> images, int k) {
+    if (k < 1) {
+      throw FineTuneException.badOption("--top-k must be >= 1, got " + k);
+    }
+    ImageSpec spec = decoder.spec();
+    float[] batch = new float[images.size() * spec.valuesPerImage()];
+    for (int i = 0; i < images.size(); i++) {
+      float[] pixels = decoder.decode(readImage(images.get(i)), images.get(i).toString());
+      System.arraycopy(pixels, 0, batch, i * spec.valuesPerImage(), pixels.length);
+    }
+    float[][] probabilities = probabilities(batch, images.size());
+    List<Prediction> predictions = new ArrayList<>();
+    for (int i = 0; i < images.size(); i++) {
+      predictions.add(new Prediction(images.get(i).toString(), top(probabilities[i], k)));
+    }
+    return predictions;
+  }
+
+  /** Runs the export on already preprocessed pixels, {@code n} images of the model's size. */
+  public float[][] probabilities(float[] pixels, int n) {
+    ImageSpec spec = decoder.spec();
+    Shape shape = Shape.of(n, spec.height(), spec.width(), spec.channels());
+    try (TFloat32 input = TFloat32.tensorOf(shape, DataBuffers.of(pixels, true, false));
+        Result result = serving.call(Map.of(ModelExporter.INPUT_KEY, input))) {
+      TFloat32 p = (TFloat32) result.get(ModelExporter.PROBABILITIES).orElseThrow();
+      float[][] out = new float[n][labels.size()];
+      for (int i = 0; i < n; i++) {
+        for (int j = 0; j < labels.size(); j++) {
+          out[i][j] = p.getFloat(i, j);
+        }
+      }
+      return out;
+    }
+  }
+
+  private List<Score> top(float[] probabilities, int k) {
+    return IntStream.range(0, probabilities.length)
+        .boxed()
+        .sorted(Comparator.comparingDouble((Integer c) -> probabilities[c]).reversed())
+        .limit(k)
+        .map(c -> new Score(c < labels.size() ? labels.get(c) : "class_" + c, c, probabilities[c]))
+        .toList();
+  }
+
+  private static byte[] readImage(Path image) {
+    try {
+      return Files.readAllBytes(image);
+    } catch (IOException e) {
+      throw FineTuneException.badData("Cannot read image " + image + ": " + e.getMessage());
+    }
+  }
+
+  @Override
+  public void close() {
+    try (SavedModelBundle b = bundle; ImageDecoder d = decoder) {
+      // closes both
+    }
+  }
+}

@@ -1,0 +1,85 @@
+package org.finetune.cli;
+
+import java.io.PrintWriter;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import org.finetune.train.EpochMetrics;
+import org.finetune.train.TrainingListener;
+
+/**
+ * Shows training progress: on a terminal, a progress bar per epoch with images/s and ETA; in a log
+ * (no console), one line per epoch. Epoch summaries and warnings go to {@code err} so that
+ * {@code out} carries results only.
+ */
+final class ConsoleProgress implements TrainingListener {
+
+  private final PrintWriter err;
+  private final boolean interactive;
+  private ProgressBar bar;
+
+  ConsoleProgress(PrintWriter err) {
+    this(err, System.console() != null);
+  }
+
+  ConsoleProgress(PrintWriter err, boolean interactive) {
+    this.err = err;
+    this.interactive = interactive;
+  }
+
+  @Override
+  public void epochStarted(String phase, int epoch, int epochs, int steps, long images) {
+    if (interactive) {
+      bar =
+          new ProgressBarBuilder()
+              .setTaskName(String.format("Epoch %d/%d", epoch, epochs))
+              .setInitialMax(images)
+              .setUnit(" img", 1)
+              .showSpeed()
+              .setStyle(ProgressBarStyle.ASCII)
+              .continuousUpdate()
+              .build();
+    }
+  }
+
+  @Override
+  public void stepFinished(int step, long imagesSoFar, double loss, double accuracy) {
+    if (bar != null) {
+      bar.stepTo(imagesSoFar);
+      bar.setExtraMessage(String.format(" loss %.4f acc %.4f", loss, accuracy));
+    }
+  }
+
+  @Override
+  public void epochFinished(EpochMetrics m) {
+    if (bar != null) {
+      bar.close();
+      bar = null;
+    }
+    StringBuilder line = new StringBuilder();
+    line.append(String.format("Epoch %d - loss %.4f - accuracy %.4f", m.epoch(), m.loss(), m.accuracy()));
+    if (m.valLoss() != null) {
+      line.append(String.format(" - val_loss %.4f - val_accuracy %.4f", m.valLoss(), m.valAccuracy()));
+    }
+    line.append(String.format(" - %.1fs (%.0f img/s)", m.seconds(), m.imagesPerSecond()));
+    err.println(line);
+  }
+
+  @Override
+  public void imageSkipped(String location, String reason) {
+    pauseBar();
+    err.println("warning: skipped unreadable image " + location + ": " + reason);
+  }
+
+  @Override
+  public void warning(String message) {
+    pauseBar();
+    err.println("warning: " + message);
+  }
+
+  private void pauseBar() {
+    if (bar != null) {
+      err.println();
+    }
+  }
+}

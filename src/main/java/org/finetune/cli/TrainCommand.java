@@ -1,0 +1,85 @@
+package org.finetune.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.finetune.FineTuneRequest;
+import org.finetune.FineTuneResult;
+import org.finetune.FineTuner;
+import org.finetune.train.Evaluation;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code train}: fine-tune a base on class folders and export the result for TF Serving. */
+@Command(
+    name = "train",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = "Fine-tunes a Keras SavedModel (base frozen) on images in class folders and exports it for TF Serving.")
+final class TrainCommand implements Callable<Integer> {
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--model", required = true, paramLabel = "DIR", description = "Base SavedModel exported from Keras.")
+  Path model;
+
+  @Option(names = "--data", required = true, paramLabel = "DIR|ARCHIVE", description = "Class folders, or a .tar.gz/.tgz/.zip of them.")
+  Path data;
+
+  @Option(names = "--out", required = true, paramLabel = "DIR", description = "Export root; the model goes to DIR/<next version>/.")
+  Path out;
+
+  @Mixin TrainOptions options;
+
+  @Option(names = "--preprocess", paramLabel = "NAME", description = "vgg16, resnet50, mobilenet, mobilenet_v2, caffe, tf, torch or none (default: guessed from the layer names).")
+  String preprocess;
+
+  @Option(names = "--test-data", paramLabel = "DIR|ARCHIVE", description = "Held-out images with the same classes, evaluated after training.")
+  Path testData;
+
+  @Option(names = "--export-version", paramLabel = "N", description = "Version number to write (default: the next free one). Never overwrites.")
+  Long exportVersion;
+
+  @Option(names = "--strict", description = "Stop at the first unreadable image instead of skipping it.")
+  boolean strict;
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    FineTuneRequest request =
+        FineTuneRequest.builder()
+            .model(model)
+            .data(data)
+            .testData(testData)
+            .output(this.out)
+            .head(options.head())
+            .training(options.training())
+            .preprocessing(preprocess)
+            .exportVersion(exportVersion)
+            .strict(strict)
+            .build();
+    FineTuneResult result = FineTuner.run(request, new ConsoleProgress(err));
+    report(out, result);
+    return ExitCodes.OK;
+  }
+
+  static void report(PrintWriter out, FineTuneResult result) {
+    out.printf("Classes: %s%n", String.join(", ", result.classNames()));
+    out.printf("Preprocessing: %s%n", result.preprocessing().describe());
+    Evaluation val = result.validation();
+    if (val.images() > 0) {
+      out.printf("Validation accuracy: %.4f (%d images)%n", val.accuracy(), val.images());
+    }
+    if (result.test() != null) {
+      out.printf("Test accuracy: %.4f (%d images)%n", result.test().accuracy(), result.test().images());
+    }
+    if (result.skippedImages() > 0) {
+      out.printf("Skipped unreadable images: %d%n", result.skippedImages());
+    }
+    out.printf("Exported to %s%n", result.exportDir());
+  }
+}

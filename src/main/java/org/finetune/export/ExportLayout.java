@@ -1,0 +1,75 @@
+package org.finetune.export;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.OptionalLong;
+import java.util.stream.Stream;
+import org.finetune.error.FineTuneException;
+
+/**
+ * TF Serving's directory layout: {@code <root>/<version>/} with integer versions, of which the
+ * server serves the highest. New exports take the next free integer; an existing version is never
+ * touched. Work in progress lives in a hidden, non-numeric sibling that TF Serving ignores.
+ */
+public final class ExportLayout {
+
+  private ExportLayout() {}
+
+  /**
+   * Checks, before any training starts, that an export can go to {@code root}: it is a directory or
+   * can be created, and the requested version (if any) does not exist yet.
+   *
+   * @return the version the export will get, if nothing else writes there meanwhile
+   */
+  public static long checkTarget(Path root, OptionalLong requestedVersion) {
+    if (Files.exists(root) && !Files.isDirectory(root)) {
+      throw new FineTuneException(
+          FineTuneException.Kind.EXPORT, "Output path exists and is not a directory: " + root);
+    }
+    Path existing = nearestExisting(root);
+    if (!Files.isWritable(existing)) {
+      throw new FineTuneException(FineTuneException.Kind.EXPORT, "Output directory is not writable: " + existing);
+    }
+    if (requestedVersion.isPresent()) {
+      long v = requestedVersion.getAsLong();
+      if (v < 1) {
+        throw FineTuneException.badOption("--export-version must be a positive integer, got " + v);
+      }
+      if (Files.exists(root.resolve(Long.toString(v)))) {
+        throw new FineTuneException(
+            FineTuneException.Kind.EXPORT,
+            "Export version " + v + " already exists in " + root + "; versions are never overwritten (omit"
+                + " --export-version to use the next free one, " + nextVersion(root) + ")");
+      }
+      return v;
+    }
+    return nextVersion(root);
+  }
+
+  /** One more than the highest numeric sub-directory of {@code root}, or 1. */
+  public static long nextVersion(Path root) {
+    if (!Files.isDirectory(root)) {
+      return 1;
+    }
+    try (Stream<Path> children = Files.list(root)) {
+      return children
+              .map(p -> p.getFileName().toString())
+              .filter(n -> n.matches("\\d{1,18}"))
+              .mapToLong(Long::parseLong)
+              .max()
+              .orElse(0)
+          + 1;
+    } catch (IOException e) {
+      throw new FineTuneException(FineTuneException.Kind.EXPORT, "Cannot list " + root + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static Path nearestExisting(Path path) {
+    Path p = path.toAbsolutePath();
+    while (p != null && !Files.exists(p)) {
+      p = p.getParent();
+    }
+    return p == null ? Path.of(".").toAbsolutePath() : p;
+  }
+}

@@ -1,0 +1,48 @@
+package org.finetune.export;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What {@code finetune.json} records next to an export: where the base came from, the head, the
+ * preprocessing a client must apply, the hyperparameters, the classes, the final metrics and the
+ * library versions. Enough to reproduce the run and to use the export correctly.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record ExportManifest(
+    int formatVersion,
+    BaseModel baseModel,
+    Head head,
+    Preprocessing preprocessing,
+    Map<String, Object> hyperparameters,
+    List<String> classNames,
+    Map<String, Double> metrics,
+    Serving serving,
+    Map<String, String> versions,
+    String createdAt) {
+
+  public static final int FORMAT_VERSION = 1;
+
+  public ExportManifest {
+    classNames = List.copyOf(classNames);
+  }
+
+  /** The base model: its directory, a SHA-256 over its files, and its serving input. */
+  public record BaseModel(String path, String sha256, List<Long> inputShape, String outputShape, long params) {}
+
+  /** The head as built. */
+  public record Head(String pooling, int denseUnits, double dropoutRate, int classes, String description) {}
+
+  /**
+   * The preprocessing the export expects its input to have had.
+   *
+   * @param mode the Keras {@code preprocess_input} mode: caffe, tf, torch or none
+   * @param family the model family it came from (e.g. mobilenet_v2), or null when given as a mode
+   * @param guessed true when it was guessed from the base's layer names
+   */
+  public record Preprocessing(String mode, String family, boolean guessed, String description) {}
+
+  /** The serving signature clients call. */
+  public record Serving(String signature, String methodName, String inputKey, List<Long> inputShape, List<String> outputs) {}
+}

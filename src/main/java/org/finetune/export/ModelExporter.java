@@ -1,0 +1,149 @@
+package org.finetune.export;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.finetune.error.FineTuneException;
+import org.finetune.head.Head;
+import org.finetune.head.HeadConfig;
+import org.finetune.model.BaseNetwork;
+import org.finetune.model.ImportedNetwork;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.Session;
+import org.tensorflow.Signature;
+import org.tensorflow.exceptions.TensorFlowException;
+import org.tensorflow.op.Ops;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt64;
+
+/**
+ * Writes a fine-tuned model as a SavedModel that TF Serving and Python TensorFlow load: a graph
+ * holding only the inference path (base, pooling, dense layers, softmax) and the weights, restored
+ * from the training checkpoint; no optimizer slots, no gradients, no initialisers.
+ *
+ * <p>The version directory appears atomically: everything is written into a hidden sibling first
+ * and renamed into place at the end, so TF Serving never sees half an export.
+ */
+public final class ModelExporter {
+
+  public static final String INPUT_KEY = "images";
+  public static final String PROBABILITIES = "probabilities";
+  public static final String CLASS_IDS = "class_ids";
+  public static final String PREDICT_METHOD = "tensorflow/serving/predict";
+  public static final String LABELS_FILE = "labels.txt";
+  public static final String MANIFEST_FILE = "finetune.json";
+
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private ModelExporter() {}
+
+  /**
+   * What to export: the base, the head's shape, the class names, the checkpoint holding every
+   * weight, the manifest, and further text files to place beside them (e.g. {@code history.json}).
+   */
+  public record Request(
+      BaseNetwork base,
+      HeadConfig head,
+      List<String> classNames,
+      Path checkpoint,
+      ExportManifest manifest,
+      Map<String, String> extraFiles) {
+
+    public Request {
+      classNames = List.copyOf(classNames);
+      extraFiles = Map.copyOf(extraFiles);
+    }
+  }
+
+  /**
+   * Exports to {@code root/version}; fails if that version exists.
+   *
+   * @return the version directory
+   */
+  public static Path export(Request request, Path root, long version) {
+    Path target = root.resolve(Long.toString(version));
+    Path staging = null;
+    try {
+      Files.createDirectories(root);
+      if (Files.exists(target)) {
+        throw new FineTuneException(
+            FineTuneException.Kind.EXPORT, "Export version " + version + " already exists in " + root + "; not overwritten");
+      }
+      staging = Files.createTempDirectory(root, ".partial-" + version + "-");
+      writeSavedModel(request, staging);
+      Files.writeString(staging.resolve(LABELS_FILE), String.join("\n", request.classNames()) + "\n", StandardCharsets.UTF_8);
+      JSON.writeValue(staging.resolve(MANIFEST_FILE).toFile(), request.manifest());
+      for (Map.Entry<String, String> file : request.extraFiles().entrySet()) {
+        Files.writeString(staging.resolve(file.getKey()), file.getValue(), StandardCharsets.UTF_8);
+      }
+      moveIntoPlace(staging, target);
+      staging = null;
+      return target;
+    } catch (IOException e) {
+      throw new FineTuneException(
+          FineTuneException.Kind.EXPORT, "Cannot write the export to " + root + ": " + e.getMessage(), e);
+    } finally {
+      if (staging != null) {
+        deleteQuietly(staging);
+      }
+    }
+  }
+
+  private static void writeSavedModel(Request request, Path dir) throws IOException {
+    BaseNetwork base = request.base();
+    try (Graph graph = new Graph()) {
+      ImportedNetwork network = base.importInto(graph);
+      Ops tf = Ops.create(graph);
+      Head head = Head.uninitialized(tf, request.head(), network.output().shape(), request.classNames().size());
+      Operand<TFloat32> probabilities =
+          tf.withName(PROBABILITIES).nn.softmax(head.logits(tf.withSubScope("head"), network.output(), false));
+      Operand<TInt64> classIds = tf.withName(CLASS_IDS).math.argMax(probabilities, tf.constant(1), TInt64.class);
+      try (Session session = new Session(graph)) {
+        session.restore(request.checkpoint().toString());
+        Signature signature =
+            Signature.builder()
+                .key(Signature.DEFAULT_KEY)
+                .methodName(PREDICT_METHOD)
+                .input(INPUT_KEY, network.input())
+                .output(PROBABILITIES, probabilities)
+                .output(CLASS_IDS, classIds)
+                .build();
+        SavedModelBundle.exporter(dir.toString()).withSession(session).withSignature(signature).export();
+      }
+    } catch (TensorFlowException e) {
+      throw new FineTuneException(
+          FineTuneException.Kind.RUNTIME, "TensorFlow failed while writing the SavedModel: " + e.getMessage(), e);
+    }
+  }
+
+  private static void moveIntoPlace(Path staging, Path target) throws IOException {
+    if (Files.exists(target)) { // another run took this version while we trained
+      throw new FileAlreadyExistsException(target.toString(), null, "version appeared during the run; not overwritten");
+    }
+    try {
+      Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+    } catch (AtomicMoveNotSupportedException e) {
+      throw new IOException("the file system cannot rename " + staging + " atomically", e);
+    }
+  }
+
+  private static void deleteQuietly(Path dir) {
+    try (Stream<Path> paths = Files.walk(dir)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException | RuntimeException ignored) {
+      // best effort: a hidden .partial directory is ignored by TF Serving
+    }
+  }
+}

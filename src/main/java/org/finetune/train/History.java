@@ -1,0 +1,56 @@
+package org.finetune.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** The per-epoch metrics of a run, saved as JSON ({@code history.json}). */
+public final class History {
+
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private final List<EpochMetrics> epochs = new ArrayList<>();
+
+  void add(EpochMetrics metrics) {
+    epochs.add(metrics);
+  }
+
+  public List<EpochMetrics> epochs() {
+    return List.copyOf(epochs);
+  }
+
+  public Optional<EpochMetrics> last() {
+    return epochs.isEmpty() ? Optional.empty() : Optional.of(epochs.get(epochs.size() - 1));
+  }
+
+  /** The history as the JSON document {@link #write} saves. */
+  public String toJson() {
+    try {
+      return JSON.writeValueAsString(new Document(epochs));
+    } catch (IOException e) {
+      throw new IllegalStateException("history is plain data and always serialises", e);
+    }
+  }
+
+  /** Writes the history to {@code file} through a temporary file, so a crash never leaves half a file. */
+  public void write(Path file) throws IOException {
+    Path dir = file.toAbsolutePath().getParent();
+    Files.createDirectories(dir);
+    Path tmp = Files.createTempFile(dir, ".history-", ".json");
+    try {
+      JSON.writeValue(tmp.toFile(), new Document(epochs));
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  /** The file's shape: {"epochs": [...]}, open to more fields later. */
+  record Document(List<EpochMetrics> epochs) {}
+}

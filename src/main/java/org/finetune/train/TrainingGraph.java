@@ -1,0 +1,181 @@
+package org.finetune.train;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.finetune.head.Head;
+import org.finetune.head.HeadConfig;
+import org.finetune.model.BaseNetwork;
+import org.finetune.model.ImportedNetwork;
+import org.finetune.model.WeightLoader;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Output;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.framework.losses.CategoricalCrossentropy;
+import org.tensorflow.framework.optimizers.Optimizer.GradAndVar;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Op;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.proto.ConfigProto;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+import org.tensorflow.types.family.TType;
+
+/**
+ * The graph a fine-tuning run trains: the rebuilt base, the head (a dropout path for training and
+ * an inference path for evaluation, sharing variables), categorical cross-entropy on the logits,
+ * and Adam over an explicit list of variables. Owns its {@link Graph} and {@link Session}.
+ */
+final class TrainingGraph implements AutoCloseable {
+
+  /** Outcome of one step on one batch. */
+  record StepResult(float meanLoss, int correct) {}
+
+  private final Graph graph;
+  private final Session session;
+  private final ImportedNetwork base;
+  private final Head head;
+  private final Placeholder<TInt32> labels;
+  private final Operand<TFloat32> trainLoss;
+  private final Operand<TFloat32> trainCorrect;
+  private final Op trainStep;
+  private final Operand<TFloat32> evalLoss;
+  private final Operand<TFloat32> evalCorrect;
+  private final Operand<TFloat32> probabilities;
+  private final List<String> trainedVariables;
+
+  /**
+   * Builds the graph and loads the base's weights.
+   *
+   * @param trainableBase op names of the base variables to train along with the head (empty: frozen base)
+   */
+  TrainingGraph(
+      BaseNetwork network, HeadConfig headConfig, int classes, TrainingConfig config, List<String> trainableBase) {
+    graph = new Graph();
+    try {
+      base = network.importInto(graph);
+      Ops tf = Ops.create(graph);
+      head = Head.create(tf, headConfig, base.output().shape(), classes, config.seed());
+      labels = tf.withName("labels").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));
+      Operand<TFloat32> oneHot = tf.oneHot(labels, tf.constant(classes), tf.constant(1f), tf.constant(0f));
+      CategoricalCrossentropy loss = new CategoricalCrossentropy(true);
+
+      Operand<TFloat32> trainLogits = head.logits(tf.withSubScope("train"), base.output(), true);
+      trainLoss = loss.call(tf, oneHot, trainLogits);
+      trainCorrect = correct(tf, trainLogits);
+
+      Operand<TFloat32> evalLogits = head.logits(tf.withSubScope("eval"), base.output(), false);
+      evalLoss = loss.call(tf, oneHot, evalLogits);
+      evalCorrect = correct(tf, evalLogits);
+      probabilities = tf.nn.softmax(evalLogits);
+
+      trainedVariables = new ArrayList<>(head.variableNames());
+      trainedVariables.addAll(trainableBase);
+      trainStep = minimize(tf, config);
+
+      session = new Session(graph, sessionConfig(config.threads()));
+      WeightLoader.assign(session, network.weights()); // the session's first run also initialises the head and Adam
+    } catch (RuntimeException e) {
+      graph.close();
+      throw e;
+    }
+  }
+
+  private Op minimize(Ops tf, TrainingConfig config) {
+    List<Output<?>> vars = trainedVariables.stream().<Output<?>>map(graph::outputOrThrow).toList();
+    Output<?>[] grads = graph.addGradients(trainLoss.asOutput(), vars.toArray(Output<?>[]::new));
+    List<GradAndVar<? extends TType>> pairs = new ArrayList<>();
+    for (int i = 0; i < vars.size(); i++) {
+      pairs.add(pair(grads[i], vars.get(i)));
+    }
+    KerasAdam adam = new KerasAdam(graph, "adam", tf.constant((float) config.learningRate()));
+    return adam.applyGradients(pairs, "train_step");
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static GradAndVar<? extends TType> pair(Output<?> grad, Output<?> var) {
+    return new GradAndVar(grad, var);
+  }
+
+  private Operand<TFloat32> correct(Ops tf, Operand<TFloat32> logits) {
+    Operand<TInt32> predicted = tf.math.argMax(logits, tf.constant(1), TInt32.class);
+    return tf.reduceSum(tf.dtypes.cast(tf.math.equal(predicted, labels), TFloat32.class), tf.constant(0));
+  }
+
+  private static ConfigProto sessionConfig(int threads) {
+    ConfigProto.Builder b = ConfigProto.newBuilder();
+    if (threads > 0) {
+      b.setIntraOpParallelismThreads(threads).setInterOpParallelismThreads(Math.min(2, threads));
+    }
+    return b.build();
+  }
+
+  /** One Adam step on a batch; returns the batch's mean loss and correct count (with dropout, as Keras reports). */
+  StepResult train(TFloat32 images, TInt32 batchLabels) {
+    try (Result r =
+        session.runner()
+            .feed(base.input(), images)
+            .feed(labels, batchLabels)
+            .addTarget(trainStep)
+            .fetch(trainLoss)
+            .fetch(trainCorrect)
+            .run()) {
+      return new StepResult(scalar(r, 0), (int) scalar(r, 1));
+    }
+  }
+
+  /** Loss and correct count on a batch without dropout and without training. */
+  StepResult evaluate(TFloat32 images, TInt32 batchLabels) {
+    try (Result r =
+        session.runner().feed(base.input(), images).feed(labels, batchLabels).fetch(evalLoss).fetch(evalCorrect).run()) {
+      return new StepResult(scalar(r, 0), (int) scalar(r, 1));
+    }
+  }
+
+  /** Class probabilities [n, classes] for a batch. */
+  float[][] predict(TFloat32 images) {
+    try (Result r = session.runner().feed(base.input(), images).fetch(probabilities).run()) {
+      TFloat32 p = (TFloat32) r.get(0);
+      int n = (int) p.shape().get(0);
+      int c = (int) p.shape().get(1);
+      float[][] out = new float[n][c];
+      for (int i = 0; i < n; i++) {
+        for (int j = 0; j < c; j++) {
+          out[i][j] = p.getFloat(i, j);
+        }
+      }
+      return out;
+    }
+  }
+
+  private static float scalar(Result r, int i) {
+    return ((TFloat32) r.get(i)).getFloat();
+  }
+
+  /** Writes every variable (base, head, optimizer state) to a checkpoint at {@code prefix}. */
+  void save(Path prefix) {
+    session.save(prefix.toString());
+  }
+
+  List<String> trainedVariables() {
+    return List.copyOf(trainedVariables);
+  }
+
+  Head head() {
+    return head;
+  }
+
+  Session session() {
+    return session;
+  }
+
+  @Override
+  public void close() {
+    try (Graph g = graph; Session s = session) {
+      // closes both, session first
+    }
+  }
+}
