@@ -112,6 +112,15 @@ class ImageDecoderTest {
   }
 
   @Test
+  void bmpCannotBeReadAsGrayJustAsInKeras() {
+    try (ImageDecoder decoder = new ImageDecoder(new ImageSpec(4, 4, 1), Preprocessing.TF)) {
+      UnreadableImageException e =
+          assertThrows(UnreadableImageException.class, () -> decoder.decode(TestImages.bmp(TestImages.rgb(4, 4)), "x.bmp"));
+      assertTrue(e.reason().contains("must be 0, 3 or 4 for BMP"), e.reason());
+    }
+  }
+
+  @Test
   void resizesEveryFormatToTheModelSize() {
     BufferedImage image = TestImages.rgb(37, 23);
     for (byte[] bytes : List.of(TestImages.png(image), TestImages.jpeg(image), TestImages.gif(image), TestImages.bmp(image))) {
