@@ -22,7 +22,8 @@ import org.finetune.error.FineTuneException;
  *
  * <p>An unreadable image is reported to the {@link SkipListener} and left out, so its batch is
  * one smaller; in strict mode it fails the stream instead. Close the stream to stop the workers,
- * also when stopping early; closing waits until no worker uses the decoder any more.
+ * also when stopping early; closing waits until no worker uses the decoder any more. One thread
+ * takes the batches; the stream itself is not for sharing between consumers.
  */
 public final class BatchStream implements Iterator<Batch>, AutoCloseable {
 

@@ -1,6 +1,7 @@
 package org.finetune.data;
 
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemLoopException;
 import java.nio.file.FileVisitOption;
 import java.nio.file.FileVisitResult;
@@ -68,8 +69,9 @@ final class DirectoryScanner extends SimpleFileVisitor<Path> {
       tally.countUnsafe();
       return FileVisitResult.CONTINUE;
     }
+    String why = e instanceof AccessDeniedException ? "permission denied" : e.getMessage();
     throw new FineTuneException(
-        FineTuneException.Kind.BAD_DATA, "cannot read " + file + " in data set " + root + ": " + e, e);
+        FineTuneException.Kind.BAD_DATA, "cannot read " + file + " in data set " + root + ": " + why, e);
   }
 
   private List<String> segments(Path path) {

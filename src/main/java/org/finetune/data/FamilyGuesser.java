@@ -2,6 +2,7 @@ package org.finetune.data;
 
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -40,13 +41,13 @@ final class FamilyGuesser {
       return has("block5_conv4") ? "vgg19" : "vgg16";
     }
     if (has("conv2_block1_0_bn") && has("conv2_block1_concat")) {
-      return bySize("densenet", 24, "densenet121", 32, "densenet169", 48, "densenet201");
+      return byDepth("densenet", Map.of(24, "densenet121", 32, "densenet169", 48, "densenet201"));
     }
     if (has("conv1_conv") && has("conv2_block1_preact_bn")) {
-      return bySize("resnet_v2", 6, "resnet50_v2", 23, "resnet101_v2", 36, "resnet152_v2");
+      return byDepth("resnet_v2", Map.of(6, "resnet50_v2", 23, "resnet101_v2", 36, "resnet152_v2"));
     }
     if (has("conv1_conv") && has("conv2_block1_1_conv")) {
-      return bySize("resnet", 6, "resnet50", 23, "resnet101", 36, "resnet152");
+      return byDepth("resnet", Map.of(6, "resnet50", 23, "resnet101", 36, "resnet152"));
     }
     if (has("conv_dw_1") && has("conv_pw_1")) {
       return "mobilenet";
@@ -70,16 +71,9 @@ final class FamilyGuesser {
     return names.contains(name);
   }
 
-  /** Picks the depth variant from the number of blocks in stage conv4, which differs per depth. */
-  private String bySize(String fallback, int blocksA, String a, int blocksB, String b, int blocksC, String c) {
-    int blocks = conv4Blocks();
-    if (blocks == blocksA) {
-      return a;
-    }
-    if (blocks == blocksB) {
-      return b;
-    }
-    return blocks == blocksC ? c : fallback;
+  /** Picks the depth variant by the number of blocks in stage conv4, which differs per depth. */
+  private String byDepth(String familyName, Map<Integer, String> variantByConv4Blocks) {
+    return variantByConv4Blocks.getOrDefault(conv4Blocks(), familyName);
   }
 
   private int conv4Blocks() {

@@ -17,8 +17,15 @@ public sealed interface ImageContent {
       Objects.requireNonNull(file, "file");
     }
 
+    /** Larger files cannot be held in one Java array. */
+    private static final long MAX_BYTES = Integer.MAX_VALUE - 8;
+
     @Override
     public byte[] read() throws IOException {
+      long size = Files.size(file);
+      if (size > MAX_BYTES) {
+        throw new IOException("the file is " + (size >> 20) + " MiB, too large for an image");
+      }
       return Files.readAllBytes(file);
     }
   }

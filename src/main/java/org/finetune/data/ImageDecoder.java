@@ -2,6 +2,9 @@ package org.finetune.data;
 
 import java.io.IOException;
 import java.nio.FloatBuffer;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
+import java.util.Locale;
 import org.finetune.error.FineTuneException;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
@@ -13,7 +16,6 @@ import org.tensorflow.exceptions.TensorFlowException;
 import org.tensorflow.ndarray.NdArrays;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
-import org.tensorflow.ndarray.buffer.FloatDataBuffer;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.image.DecodeImage;
@@ -57,16 +59,31 @@ public final class ImageDecoder implements AutoCloseable {
     this.preprocessing = preprocessing;
     this.maxPixels = maxPixels;
     this.graph = new Graph();
-    Ops tf = Ops.create(graph);
-    this.encoded = tf.placeholder(TString.class, Placeholder.shape(Shape.scalar()));
-    this.image = PreprocessingOps.apply(tf, preprocessing, resized(tf, encoded, spec));
-    this.session = new Session(graph, callerThreadConfig());
+    try {
+      Ops tf = Ops.create(graph);
+      this.encoded = tf.placeholder(TString.class, Placeholder.shape(Shape.scalar()));
+      this.image = PreprocessingOps.apply(tf, preprocessing, resized(tf, encoded, spec));
+      this.session = new Session(graph, callerThreadConfig());
+    } catch (RuntimeException e) {
+      graph.close();
+      throw e;
+    }
   }
 
   /** Decodes, resizes and preprocesses one image into a new array of {@code spec().valuesPerImage()} floats. */
   public float[] decode(byte[] bytes, String location) {
+    requireAcceptableSize(bytes, location);
     float[] values = new float[spec.valuesPerImage()];
-    decodeInto(bytes, location, FloatBuffer.wrap(values), 0);
+    try (TString input = TString.tensorOfBytes(NdArrays.scalarOfObject(bytes));
+        Result result = session.runner().feed(encoded, input).fetch(image).run();
+        TFloat32 pixels = (TFloat32) result.get(0)) {
+      // Through a whole Java array: TF Java 1.1 ignores arrayOffset() when it copies into a sliced
+      // heap buffer, so copying straight into a region of a caller's buffer would land at its start.
+      pixels.copyTo(DataBuffers.of(values, false, false));
+    } catch (TFInvalidArgumentException | TFUnimplementedException | TensorFlowException e) {
+      // TF Java maps the decoder's InvalidArgument to an IllegalArgumentException subclass
+      throw new UnreadableImageException(location, firstLine(e.getMessage()));
+    }
     return values;
   }
 
@@ -75,8 +92,8 @@ public final class ImageDecoder implements AutoCloseable {
     byte[] bytes;
     try {
       bytes = entry.readBytes();
-    } catch (IOException | OutOfMemoryError e) {
-      throw new UnreadableImageException(entry.location(), "cannot read it: " + e);
+    } catch (IOException e) {
+      throw new UnreadableImageException(entry.location(), "cannot read it: " + describe(e));
     }
     decodeInto(bytes, entry.location(), target, offset);
   }
@@ -88,26 +105,7 @@ public final class ImageDecoder implements AutoCloseable {
    * @throws UnreadableImageException naming {@code location} when the bytes are not a usable image
    */
   public void decodeInto(byte[] bytes, String location, FloatBuffer target, int offset) {
-    requireAcceptableSize(bytes, location);
-    FloatDataBuffer destination = region(target, offset, spec.valuesPerImage());
-    try (TString input = TString.tensorOfBytes(NdArrays.scalarOfObject(bytes));
-        Result result = session.runner().feed(encoded, input).fetch(image).run();
-        TFloat32 pixels = (TFloat32) result.get(0)) {
-      pixels.copyTo(destination);
-    } catch (TFInvalidArgumentException | TFUnimplementedException | TensorFlowException e) {
-      // TF Java maps the decoder's InvalidArgument to an IllegalArgumentException subclass
-      throw new UnreadableImageException(location, firstLine(e.getMessage()));
-    }
-  }
-
-  /** The {@code size} floats of {@code target} from absolute index {@code offset}. */
-  private static FloatDataBuffer region(FloatBuffer target, int offset, int size) {
-    if (target.hasArray()) {
-      // TF Java 1.1 ignores arrayOffset() when copying into a heap FloatBuffer (a slice would be
-      // written at the array's start), so address the array itself.
-      return DataBuffers.of(target.array(), false, false).slice(target.arrayOffset() + offset, size);
-    }
-    return DataBuffers.of(target.duplicate().clear()).slice(offset, size);
+    target.put(offset, decode(bytes, location));
   }
 
   public ImageSpec spec() {
@@ -135,6 +133,7 @@ public final class ImageDecoder implements AutoCloseable {
       throw new UnreadableImageException(
           location,
           String.format(
+              Locale.ROOT,
               "its %s header declares %dx%d (%.1f megapixels to decode), over the limit of %.1f; refused unread",
               header.format(), header.width(), header.height(), header.pixels() / 1e6, maxPixels / 1e6));
     }
@@ -165,6 +164,16 @@ public final class ImageDecoder implements AutoCloseable {
    */
   private static ConfigProto callerThreadConfig() {
     return ConfigProto.newBuilder().setInterOpParallelismThreads(-1).build();
+  }
+
+  private static String describe(IOException e) {
+    if (e instanceof NoSuchFileException) {
+      return "the file does not exist (any more)";
+    }
+    if (e instanceof AccessDeniedException) {
+      return "permission denied";
+    }
+    return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
   }
 
   private static String firstLine(String message) {

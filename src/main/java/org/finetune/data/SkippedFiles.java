@@ -12,8 +12,6 @@ package org.finetune.data;
  */
 public record SkippedFiles(int hidden, int notImages, int outsideClasses, int unsafe) {
 
-  public static final SkippedFiles NONE = new SkippedFiles(0, 0, 0, 0);
-
   public SkippedFiles {
     if (hidden < 0 || notImages < 0 || outsideClasses < 0 || unsafe < 0) {
       throw new IllegalArgumentException("skip counts must not be negative");
