@@ -8,6 +8,8 @@ import org.finetune.error.FineTuneException;
  */
 public final class UnreadableImageException extends FineTuneException {
 
+  private static final long serialVersionUID = 1L;
+
   private final String location;
   private final String reason;
 
