@@ -25,18 +25,24 @@ final class ArchiveScanner {
 
   private final Path archive;
   private final ScanTally tally;
-  private final long byteBudget = Runtime.getRuntime().maxMemory() / 2;
+  private final long byteBudget;
   private long bytesHeld;
 
-  private ArchiveScanner(Path archive) {
+  private ArchiveScanner(Path archive, long byteBudget) {
     this.archive = archive;
+    this.byteBudget = byteBudget;
     this.tally =
         new ScanTally(segments -> segments.isEmpty() ? archive.toString() : archive + "!/" + EntryNames.join(segments));
   }
 
   static Dataset scan(Path archive) {
+    return scan(archive, Runtime.getRuntime().maxMemory() / 2);
+  }
+
+  /** As {@link #scan(Path)}, holding at most {@code byteBudget} bytes of images. */
+  static Dataset scan(Path archive, long byteBudget) {
     ArchiveFormat format = ArchiveFormat.detect(archive);
-    ArchiveScanner scanner = new ArchiveScanner(archive);
+    ArchiveScanner scanner = new ArchiveScanner(archive, byteBudget);
     try {
       switch (format) {
         case ZIP -> scanner.readZip();
@@ -138,8 +144,9 @@ final class ArchiveScanner {
 
   private FineTuneException tooLarge() {
     return FineTuneException.badData(
-        "archive " + archive + " holds more image data than half the Java heap (" + (byteBudget >> 20)
-            + " MiB) can keep; extract it and pass the folder, or give Java more memory with -Xmx");
+        "archive " + archive + " holds more image data than the " + (byteBudget >> 20)
+            + " MiB (half the Java heap) it may keep in memory; extract it and pass the folder,"
+            + " or give Java more memory with -Xmx");
   }
 
   private static String oneLine(Exception e) {

@@ -2,6 +2,7 @@ package org.finetune.data;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -9,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
+import org.finetune.error.FineTuneException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -128,6 +130,16 @@ class ArchiveScannerTest {
     assertEquals(
         folder.split(0.5).validation().stream().map(ImageEntry::path).toList(),
         archive.split(0.5).validation().stream().map(ImageEntry::path).toList());
+  }
+
+  @Test
+  void refusesAnArchiveWhoseImagesExceedTheMemoryBudget() {
+    Path archive = flowers().writeTarGz(dir.resolve("flowers.tgz"));
+    FineTuneException e =
+        assertThrows(
+            FineTuneException.class, () -> ArchiveScanner.scan(archive, PNG.length + 10));
+    assertEquals(FineTuneException.Kind.BAD_DATA, e.kind());
+    assertTrue(e.getMessage().startsWith("archive " + archive + " holds more image data than the 0 MiB"), e.getMessage());
   }
 
   private List<Path> listing() throws IOException {
