@@ -1,0 +1,187 @@
+package org.finetune.data;
+
+import java.io.IOException;
+import java.nio.FloatBuffer;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
+import java.util.Locale;
+import org.finetune.error.FineTuneException;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.exceptions.TFInvalidArgumentException;
+import org.tensorflow.exceptions.TFUnimplementedException;
+import org.tensorflow.exceptions.TensorFlowException;
+import org.tensorflow.ndarray.NdArrays;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.image.DecodeImage;
+import org.tensorflow.op.image.ResizeBilinear;
+import org.tensorflow.proto.ConfigProto;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TString;
+
+/**
+ * Turns encoded image bytes into the float32 {@code [height, width, channels]} array a model
+ * takes, with the same TensorFlow ops Keras uses: {@code tf.io.decode_image(channels=C,
+ * expand_animations=False)} (gray is replicated to RGB, alpha dropped), {@code tf.image.resize}
+ * bilinear (half-pixel centres, no antialiasing), then {@code preprocess_input}.
+ *
+ * <p>Holds one graph and session; {@code Session.run} is thread-safe, so several threads may
+ * decode at once. Close it after they are done (closing waits for running decodes).
+ */
+public final class ImageDecoder implements AutoCloseable {
+
+  /** Larger images are refused unread: 100 million pixels decode to 300 MB of RGB bytes. */
+  public static final long DEFAULT_MAX_PIXELS = 100_000_000L;
+
+  private final ImageSpec spec;
+  private final Preprocessing preprocessing;
+  private final long maxPixels;
+  private final Graph graph;
+  private final Session session;
+  private final Placeholder<TString> encoded;
+  private final Operand<TFloat32> image;
+
+  public ImageDecoder(ImageSpec spec, Preprocessing preprocessing) {
+    this(spec, preprocessing, DEFAULT_MAX_PIXELS);
+  }
+
+  public ImageDecoder(ImageSpec spec, Preprocessing preprocessing, long maxPixels) {
+    preprocessing.requireChannels(spec.channels());
+    if (maxPixels <= 0) {
+      throw FineTuneException.badOption("the image pixel limit must be positive, found " + maxPixels);
+    }
+    this.spec = spec;
+    this.preprocessing = preprocessing;
+    this.maxPixels = maxPixels;
+    this.graph = new Graph();
+    try {
+      Ops tf = Ops.create(graph);
+      this.encoded = tf.placeholder(TString.class, Placeholder.shape(Shape.scalar()));
+      this.image = PreprocessingOps.apply(tf, preprocessing, resized(tf, encoded, spec));
+      this.session = new Session(graph, callerThreadConfig());
+    } catch (RuntimeException e) {
+      graph.close();
+      throw e;
+    }
+  }
+
+  /** Decodes, resizes and preprocesses one image into a new array of {@code spec().valuesPerImage()} floats. */
+  public float[] decode(byte[] bytes, String location) {
+    requireAcceptableSize(bytes, location);
+    float[] values = new float[spec.valuesPerImage()];
+    try (TString input = TString.tensorOfBytes(NdArrays.scalarOfObject(bytes));
+        Result result = session.runner().feed(encoded, input).fetch(image).run();
+        TFloat32 pixels = (TFloat32) result.get(0)) {
+      // Through a whole Java array: TF Java 1.1 ignores arrayOffset() when it copies into a sliced
+      // heap buffer, so copying straight into a region of a caller's buffer would land at its start.
+      pixels.copyTo(DataBuffers.of(values, false, false));
+    } catch (TFInvalidArgumentException | TFUnimplementedException | TensorFlowException e) {
+      // TF Java maps the decoder's InvalidArgument to an IllegalArgumentException subclass
+      throw new UnreadableImageException(location, firstLine(e.getMessage()));
+    }
+    return values;
+  }
+
+  /** Reads the entry's bytes, then as {@link #decodeInto(byte[], String, FloatBuffer, int)}. */
+  public void decodeInto(ImageEntry entry, FloatBuffer target, int offset) {
+    byte[] bytes;
+    try {
+      bytes = entry.readBytes();
+    } catch (IOException e) {
+      throw new UnreadableImageException(entry.location(), "cannot read it: " + describe(e));
+    }
+    decodeInto(bytes, entry.location(), target, offset);
+  }
+
+  /**
+   * Writes the image's {@code spec().valuesPerImage()} floats into {@code target} from absolute
+   * index {@code offset} on, in height, width, channel order; the buffer's position is unchanged.
+   *
+   * @throws UnreadableImageException naming {@code location} when the bytes are not a usable image
+   */
+  public void decodeInto(byte[] bytes, String location, FloatBuffer target, int offset) {
+    target.put(offset, decode(bytes, location));
+  }
+
+  public ImageSpec spec() {
+    return spec;
+  }
+
+  public Preprocessing preprocessing() {
+    return preprocessing;
+  }
+
+  @Override
+  public void close() {
+    session.close();
+    graph.close();
+  }
+
+  private void requireAcceptableSize(byte[] bytes, String location) {
+    ImageHeader header;
+    try {
+      header = ImageHeader.read(bytes);
+    } catch (IllegalArgumentException e) {
+      throw new UnreadableImageException(location, e.getMessage());
+    }
+    if (header.pixels() > maxPixels) {
+      throw new UnreadableImageException(
+          location,
+          String.format(
+              Locale.ROOT,
+              "its %s header declares %dx%d (%.1f megapixels to decode), over the limit of %.1f; refused unread",
+              header.format(), header.width(), header.height(), header.pixels() / 1e6, maxPixels / 1e6));
+    }
+  }
+
+  /** decode_image, then resize on float32 exactly as {@code tf.image.resize(..., 'bilinear')} does. */
+  private static Operand<TFloat32> resized(Ops tf, Operand<TString> encoded, ImageSpec spec) {
+    var decoded =
+        tf.image.decodeImage(
+            encoded,
+            new DecodeImage.Options[] {
+              DecodeImage.channels((long) spec.channels()), DecodeImage.expandAnimations(false)
+            });
+    var batchOfOne = tf.expandDims(tf.dtypes.cast(decoded, TFloat32.class), tf.constant(0));
+    var resized =
+        tf.image.resizeBilinear(
+            batchOfOne,
+            tf.constant(new int[] {spec.height(), spec.width()}),
+            ResizeBilinear.alignCorners(false),
+            ResizeBilinear.halfPixelCenters(true));
+    return tf.reshape(resized, tf.constant(new long[] {spec.height(), spec.width(), spec.channels()}));
+  }
+
+  /**
+   * Runs the decode ops on the calling thread (a negative inter-op count), so that the caller's
+   * worker threads are the decode parallelism, independent of other sessions' thread pools. The
+   * intra-op pool is left alone: TensorFlow shares it process-wide.
+   */
+  private static ConfigProto callerThreadConfig() {
+    return ConfigProto.newBuilder().setInterOpParallelismThreads(-1).build();
+  }
+
+  private static String describe(IOException e) {
+    if (e instanceof NoSuchFileException) {
+      return "the file does not exist (any more)";
+    }
+    if (e instanceof AccessDeniedException) {
+      return "permission denied";
+    }
+    return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+  }
+
+  private static String firstLine(String message) {
+    if (message == null || message.isBlank()) {
+      return "the decoder gave no reason";
+    }
+    String line = message.lines().findFirst().orElse(message).strip();
+    int context = line.indexOf(" [[");
+    return context > 0 ? line.substring(0, context).strip() : line;
+  }
+}
