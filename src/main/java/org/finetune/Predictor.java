@@ -21,6 +21,7 @@ import org.finetune.export.ModelExporter;
 import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.SessionFunction;
+import org.tensorflow.exceptions.TFInvalidArgumentException;
 import org.tensorflow.exceptions.TensorFlowException;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
@@ -69,7 +70,7 @@ public final class Predictor implements AutoCloseable {
     try {
       SavedModelBundle bundle = SavedModelBundle.load(dir.toString(), "serve");
       return new Predictor(dir, manifest, labels, bundle, decoder);
-    } catch (TensorFlowException e) {
+    } catch (TensorFlowException | TFInvalidArgumentException e) {
       decoder.close();
       throw FineTuneException.badModel("Cannot load the export " + dir + ": " + e.getMessage().lines().findFirst().orElse(""));
     }

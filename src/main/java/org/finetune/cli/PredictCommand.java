@@ -23,7 +23,7 @@ final class PredictCommand implements Callable<Integer> {
   @Option(names = "--model", required = true, paramLabel = "EXPORT_DIR", description = "An export: a version directory, or its root (the highest version is used).")
   Path model;
 
-  @Option(names = "--top-k", defaultValue = "3", description = "How many classes to print per image (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--top-k", paramLabel = "K", defaultValue = "3", description = "How many classes to print per image (default: ${DEFAULT-VALUE}).")
   int topK;
 
   @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "Image files (JPEG, PNG, GIF, BMP).")

@@ -23,6 +23,7 @@ import org.tensorflow.Operand;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
 import org.tensorflow.Signature;
+import org.tensorflow.exceptions.TFInvalidArgumentException;
 import org.tensorflow.exceptions.TensorFlowException;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
@@ -122,7 +123,7 @@ public final class ModelExporter {
                 .build();
         SavedModelBundle.exporter(dir.toString()).withSession(session).withSignature(signature).export();
       }
-    } catch (TensorFlowException e) {
+    } catch (TensorFlowException | TFInvalidArgumentException e) {
       throw new FineTuneException(
           FineTuneException.Kind.RUNTIME, "TensorFlow failed while writing the SavedModel: " + e.getMessage(), e);
     }

@@ -10,6 +10,8 @@ import org.finetune.error.FineTuneException;
 import org.tensorflow.Graph;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
+import org.tensorflow.exceptions.TFInvalidArgumentException;
+import org.tensorflow.exceptions.TFInvalidArgumentException;
 import org.tensorflow.exceptions.TensorFlowException;
 import org.tensorflow.internal.types.registry.TensorTypeRegistry;
 import org.tensorflow.ndarray.NdArrays;
@@ -54,7 +56,7 @@ final class CheckpointReader {
         byte[] bytes = ((TString) result.get(0)).asBytes().getObject();
         return TrackableObjectGraph.parseFrom(bytes);
       }
-    } catch (TensorFlowException | com.google.protobuf.InvalidProtocolBufferException e) {
+    } catch (TensorFlowException | TFInvalidArgumentException | com.google.protobuf.InvalidProtocolBufferException e) {
       throw new FineTuneException(
           FineTuneException.Kind.BAD_MODEL,
           "Cannot read the object graph of the checkpoint " + prefix + ": " + BaseNetworkLoader.firstLine(e.getMessage()),
@@ -78,7 +80,7 @@ final class CheckpointReader {
           }
         }
       }
-    } catch (TensorFlowException e) {
+    } catch (TensorFlowException | TFInvalidArgumentException e) {
       throw new FineTuneException(
           FineTuneException.Kind.BAD_MODEL,
           "Cannot read the weights in " + prefix + ": " + BaseNetworkLoader.firstLine(e.getMessage()),

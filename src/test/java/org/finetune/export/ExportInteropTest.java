@@ -1,0 +1,117 @@
+package org.finetune.export;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.finetune.FineTuneRequest;
+import org.finetune.FineTuneResult;
+import org.finetune.FineTuner;
+import org.finetune.Predictor;
+import org.finetune.head.HeadConfig;
+import org.finetune.head.Pooling;
+import org.finetune.testing.ColourImages;
+import org.finetune.testing.Fixtures;
+import org.finetune.testing.Npy;
+import org.finetune.testing.Python;
+import org.finetune.train.TrainingConfig;
+import org.finetune.train.TrainingListener;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The whole path on every Keras fixture (4 architectures x 3 export styles): fine-tune briefly in
+ * Java, export, then load the export in Python TensorFlow ({@code scripts/verify_export.py}): the
+ * predictions equal Java's to 1e-5, and {@code saved_model_cli show} and {@code run} succeed.
+ */
+class ExportInteropTest {
+
+  /** The preprocessing each architecture's layer names must be recognised as. */
+  private static final Map<String, String> FAMILY =
+      Map.of("vgg16", "vgg16", "mobilenet", "mobilenet", "mobilenet_v2", "mobilenet_v2", "resnet50", "resnet50");
+
+  @TempDir static Path shared;
+  private static Path data;
+
+  @BeforeAll
+  static void writeData() throws Exception {
+    data = ColourImages.write(shared.resolve("colours"), 6, 80, 72, 1);
+  }
+
+  static Stream<String> fixtures() {
+    return Fixtures.all().stream();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("fixtures")
+  void exportPredictsInPythonWhatItPredictsInJava(String fixture, @TempDir Path work) throws Exception {
+    FineTuneRequest request =
+        FineTuneRequest.builder()
+            .model(Fixtures.model(fixture))
+            .data(data)
+            .output(work.resolve("serving"))
+            .head(new HeadConfig(Pooling.FLATTEN, 32, 0.5))
+            .training(TrainingConfig.builder().epochs(1).batchSize(8).validationSplit(0).build())
+            .build();
+    FineTuneResult result = FineTuner.run(request, TrainingListener.NONE);
+
+    Path export = result.exportDir();
+    assertEquals(work.resolve("serving").resolve("1"), export);
+    String arch = fixture.substring(0, fixture.indexOf('-'));
+    assertEquals(FAMILY.get(arch), result.preprocessing().family(), "preprocessing guessed from the layer names");
+    assertEquals(ColourImages.CLASSES, Files.readAllLines(export.resolve("labels.txt")));
+    JsonNode manifest = new ObjectMapper().readTree(export.resolve("finetune.json").toFile());
+    assertEquals(3, manifest.at("/head/classes").asInt());
+    assertEquals(64, manifest.at("/baseModel/sha256").asText().length());
+
+    Npy.Array input = Npy.readFloat32(Fixtures.referenceInput(fixture));
+    float[][] javaProbabilities;
+    try (Predictor predictor = Predictor.load(work.resolve("serving"))) {
+      javaProbabilities = predictor.probabilities(input.values(), (int) input.shape()[0]);
+    }
+    Path inputs = work.resolve("inputs.npy");
+    Path expected = work.resolve("probabilities.npy");
+    Path classIds = work.resolve("class_ids.npy");
+    Path report = work.resolve("report.json");
+    Npy.writeFloat32(inputs, input.shape(), input.values());
+    Npy.writeFloat32(expected, new long[] {javaProbabilities.length, 3}, flatten(javaProbabilities));
+    Npy.writeInt64(classIds, new long[] {javaProbabilities.length}, argMax(javaProbabilities));
+
+    Python.Run run =
+        Python.script(
+            "verify_export.py",
+            List.of("--export", export.toString(), "--inputs", inputs.toString(),
+                "--expected-probabilities", expected.toString(), "--expected-class-ids", classIds.toString(),
+                "--tolerance", "1e-5", "--report", report.toString()));
+    assertEquals(0, run.exitCode(), fixture + ": verify_export.py failed:\n" + run.output());
+    assertTrue(Files.exists(report));
+  }
+
+  private static float[] flatten(float[][] rows) {
+    float[] out = new float[rows.length * rows[0].length];
+    for (int i = 0; i < rows.length; i++) {
+      System.arraycopy(rows[i], 0, out, i * rows[i].length, rows[i].length);
+    }
+    return out;
+  }
+
+  private static long[] argMax(float[][] rows) {
+    long[] out = new long[rows.length];
+    for (int i = 0; i < rows.length; i++) {
+      for (int j = 1; j < rows[i].length; j++) {
+        if (rows[i][j] > rows[i][(int) out[i]]) {
+          out[i] = j;
+        }
+      }
+    }
+    return out;
+  }
+}
