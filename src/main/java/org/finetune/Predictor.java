@@ -170,6 +170,9 @@ public final class Predictor implements AutoCloseable {
   }
 
   private static byte[] readImage(Path image) {
+    if (!Files.isRegularFile(image)) {
+      throw FineTuneException.badData("Image not found: " + image);
+    }
     try {
       return Files.readAllBytes(image);
     } catch (IOException e) {
