@@ -1,6 +1,7 @@
 package org.finetune.model;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -97,8 +98,8 @@ final class LayerAnalyzer {
     }
     Map<String, String> lastOutput = outputsLeavingLayers(layerOfNode, outputRef);
     List<LayerInfo> layers = new ArrayList<>();
-    for (var entry : byLayer.entrySet()) {
-      String name = entry.getKey();
+    for (String name : kerasOrder(byLayer.keySet(), layerOfNode)) {
+      List<NodeDef> nodes = byLayer.get(name);
       String out = lastOutput.get(name);
       if (out == null) {
         continue; // nothing of it reaches the rest of the network
@@ -109,7 +110,7 @@ final class LayerAnalyzer {
       layers.add(
           new LayerInfo(
               name,
-              kind(entry.getValue()),
+              kind(nodes),
               out,
               shapeOf.apply(out),
               weights.stream().map(ModelVariable::opName).toList(),
@@ -117,6 +118,36 @@ final class LayerAnalyzer {
               trainable));
     }
     return layers;
+  }
+
+  /**
+   * Orders layers as Keras' summary does: by depth, the longest path to the output, deepest
+   * first; layers of equal depth (parallel branches, e.g. a ResNet shortcut) keep graph order.
+   */
+  private List<String> kerasOrder(Set<String> layers, Map<String, String> layerOfNode) {
+    Map<String, Set<String>> consumers = new HashMap<>();
+    for (NodeDef node : graph.getNodeList()) {
+      String consumer = layerOfNode.get(node.getName());
+      for (String input : node.getInputList()) {
+        String producer = layerOfNode.get(nodeName(input));
+        if (consumer != null && producer != null && !producer.equals(consumer)) {
+          consumers.computeIfAbsent(producer, k -> new LinkedHashSet<>()).add(consumer);
+        }
+      }
+    }
+    List<String> graphOrder = new ArrayList<>(layers);
+    Map<String, Integer> depth = new HashMap<>();
+    for (int i = graphOrder.size() - 1; i >= 0; i--) { // consumers come later in graph order
+      String layer = graphOrder.get(i);
+      int d = 0;
+      for (String c : consumers.getOrDefault(layer, Set.of())) {
+        d = Math.max(d, depth.getOrDefault(c, 0) + 1);
+      }
+      depth.put(layer, d);
+    }
+    List<String> ordered = new ArrayList<>(graphOrder);
+    ordered.sort(Comparator.comparing((String l) -> -depth.get(l)).thenComparing(graphOrder::indexOf));
+    return ordered;
   }
 
   /** Finds at which name depth the weighted layers sit and whether their scopes carry a suffix. */
