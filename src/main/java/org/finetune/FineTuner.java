@@ -2,7 +2,6 @@ package org.finetune;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import org.finetune.data.Dataset;
@@ -135,10 +134,5 @@ public final class FineTuner {
     v.put("tensorflow_java", TENSORFLOW_JAVA_VERSION);
     v.put("java", System.getProperty("java.version"));
     return v;
-  }
-
-  /** The class names of a data set, in label order. */
-  public static List<String> classNames(Path data) {
-    return Dataset.open(data).classNames();
   }
 }

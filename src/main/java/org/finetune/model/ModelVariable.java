@@ -32,11 +32,6 @@ public record ModelVariable(
     return n;
   }
 
-  /** True for the moving mean and variance of a BatchNormalization layer. */
-  public boolean isBatchNormStatistic() {
-    return kerasName.endsWith("moving_mean") || kerasName.endsWith("moving_variance");
-  }
-
   @Override
   public boolean equals(Object o) {
     return o instanceof ModelVariable v && opName.equals(v.opName) && kerasName.equals(v.kerasName)

@@ -29,10 +29,6 @@ public record TensorSpec(String key, String tensorName, DataType dtype, long[] s
     return shape == null ? null : shape.clone();
   }
 
-  public boolean hasKnownRank() {
-    return shape != null;
-  }
-
   public int rank() {
     return shape == null ? -1 : shape.length;
   }

@@ -61,9 +61,4 @@ public final class Fixtures {
   public static Path referenceOutput(String name) {
     return dir(name).resolve("reference_output.npy");
   }
-
-  /** The project's shipped demo model and data, relative to the project directory. */
-  public static Path project(String first, String... more) {
-    return Path.of(first, more);
-  }
 }
