@@ -1,19 +1,15 @@
 package org.finetune;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
+import java.util.OptionalLong;
 import org.finetune.data.Dataset;
 import org.finetune.data.ImageDecoder;
-import org.finetune.error.FineTuneException;
 import org.finetune.export.ExportManifest;
 import org.finetune.export.ExportLayout;
 import org.finetune.export.ModelExporter;
@@ -103,21 +99,12 @@ public final class TrainedModel implements AutoCloseable {
    * @param test the test-set evaluation to record, or null
    */
   public Path export(Path root, Long version, Evaluation test) {
-    long v = ExportLayout.checkTarget(root, version == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(version));
-    Path checkpointDir = null;
-    try {
-      checkpointDir = Files.createTempDirectory("finetune-checkpoint-");
-      Path checkpoint = checkpointDir.resolve("model");
-      trainer.saveCheckpoint(checkpoint);
-      ModelExporter.Request export =
-          new ModelExporter.Request(
-              base, request.head(), classNames, checkpoint, manifest(test), Map.of("history.json", history.toJson()));
-      return ModelExporter.export(export, root, v);
-    } catch (IOException e) {
-      throw new FineTuneException(FineTuneException.Kind.EXPORT, "Cannot create a temporary checkpoint: " + e.getMessage(), e);
-    } finally {
-      deleteQuietly(checkpointDir);
-    }
+    long v = ExportLayout.checkTarget(root, version == null ? OptionalLong.empty() : OptionalLong.of(version));
+    ModelExporter.Request export =
+        new ModelExporter.Request(
+            base, request.head(), classNames, trainer::saveCheckpoint, manifest(test),
+            Map.of("history.json", history.toJson()));
+    return ModelExporter.export(export, root, v);
   }
 
   private ExportManifest manifest(Evaluation test) {
@@ -195,17 +182,6 @@ public final class TrainedModel implements AutoCloseable {
   private static void put(Map<String, Double> m, String key, Double value) {
     if (value != null && !value.isNaN()) {
       m.put(key, value);
-    }
-  }
-
-  private static void deleteQuietly(Path dir) {
-    if (dir == null) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(dir)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException | RuntimeException ignored) {
-      // a leftover temporary checkpoint is harmless
     }
   }
 

@@ -12,6 +12,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.finetune.error.FineTuneException;
 import org.finetune.head.Head;
@@ -51,14 +52,15 @@ public final class ModelExporter {
   private ModelExporter() {}
 
   /**
-   * What to export: the base, the head's shape, the class names, the checkpoint holding every
-   * weight, the manifest, and further text files to place beside them (e.g. {@code history.json}).
+   * What to export: the base, the head's shape, the class names, a writer that saves every
+   * trained weight as a checkpoint at the prefix it is given, the manifest, and further text files
+   * to place beside them (e.g. {@code history.json}).
    */
   public record Request(
       BaseNetwork base,
       HeadConfig head,
       List<String> classNames,
-      Path checkpoint,
+      Consumer<Path> checkpointWriter,
       ExportManifest manifest,
       Map<String, String> extraFiles) {
 
@@ -83,7 +85,10 @@ public final class ModelExporter {
             FineTuneException.Kind.EXPORT, "Export version " + version + " already exists in " + root + "; not overwritten");
       }
       staging = Files.createTempDirectory(root, ".partial-" + version + "-");
-      writeSavedModel(request, staging);
+      Path checkpointDir = Files.createDirectories(staging.resolve(".checkpoint"));
+      request.checkpointWriter().accept(checkpointDir.resolve("model"));
+      writeSavedModel(request, checkpointDir.resolve("model"), staging);
+      deleteRecursively(checkpointDir);
       Files.writeString(staging.resolve(LABELS_FILE), String.join("\n", request.classNames()) + "\n", StandardCharsets.UTF_8);
       JSON.writeValue(staging.resolve(MANIFEST_FILE).toFile(), request.manifest());
       for (Map.Entry<String, String> file : request.extraFiles().entrySet()) {
@@ -97,12 +102,12 @@ public final class ModelExporter {
           FineTuneException.Kind.EXPORT, "Cannot write the export to " + root + ": " + e.getMessage(), e);
     } finally {
       if (staging != null) {
-        deleteQuietly(staging);
+        deleteRecursively(staging);
       }
     }
   }
 
-  private static void writeSavedModel(Request request, Path dir) throws IOException {
+  private static void writeSavedModel(Request request, Path checkpoint, Path dir) throws IOException {
     BaseNetwork base = request.base();
     try (Graph graph = new Graph()) {
       ImportedNetwork network = base.importInto(graph);
@@ -112,7 +117,7 @@ public final class ModelExporter {
           tf.withName(PROBABILITIES).nn.softmax(head.logits(tf.withSubScope("head"), network.output(), false));
       Operand<TInt64> classIds = tf.withName(CLASS_IDS).math.argMax(probabilities, tf.constant(1), TInt64.class);
       try (Session session = new Session(graph)) {
-        session.restore(request.checkpoint().toString());
+        session.restore(checkpoint.toString());
         Signature signature =
             Signature.builder()
                 .key(Signature.DEFAULT_KEY)
@@ -140,11 +145,12 @@ public final class ModelExporter {
     }
   }
 
-  private static void deleteQuietly(Path dir) {
+  /** Best effort: a leftover hidden .partial directory is ignored by TF Serving. */
+  private static void deleteRecursively(Path dir) {
     try (Stream<Path> paths = Files.walk(dir)) {
       paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     } catch (IOException | RuntimeException ignored) {
-      // best effort: a hidden .partial directory is ignored by TF Serving
+      // nothing more to do
     }
   }
 }

@@ -12,6 +12,7 @@ import java.util.stream.Stream;
 import org.finetune.testing.ColourImages;
 import org.finetune.testing.Fixtures;
 import org.finetune.testing.SavedModels;
+import org.finetune.testing.TestFiles;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -118,7 +119,7 @@ class BadInputTest {
 
   @Test
   void emptyClassFolder() throws IOException {
-    Path withEmpty = copy(data, work.resolve("with-empty"));
+    Path withEmpty = TestFiles.copyTree(data, work.resolve("with-empty"));
     Files.createDirectories(withEmpty.resolve("yellow"));
     CliRun run = train(model, withEmpty);
     assertEquals(4, run.exitCode(), run.err());
@@ -158,7 +159,7 @@ class BadInputTest {
 
   @Test
   void corruptImageIsSkippedWithAWarningOrStopsTheRunUnderStrict() throws IOException {
-    Path withBad = copy(data, work.resolve("with-bad"));
+    Path withBad = TestFiles.copyTree(data, work.resolve("with-bad"));
     Path bad = withBad.resolve("red").resolve("broken.png");
     Files.write(bad, new byte[] {(byte) 0x89, 'P', 'N', 'G', 13, 10, 26, 10, 0, 0});
 
@@ -172,20 +173,6 @@ class BadInputTest {
     assertTrue(lenient.err().contains("warning: skipped unreadable image " + bad), lenient.err());
     assertTrue(lenient.out().contains("Skipped unreadable images: 1"), lenient.out());
     assertTrue(Files.exists(work.resolve("out").resolve("1").resolve("saved_model.pb")));
-  }
-
-  private static Path copy(Path from, Path to) throws IOException {
-    try (Stream<Path> files = Files.walk(from)) {
-      for (Path p : files.toList()) {
-        Path target = to.resolve(from.relativize(p).toString());
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(target);
-        } else {
-          Files.copy(p, target);
-        }
-      }
-    }
-    return to;
   }
 
   private static List<String> list(Path dir) throws IOException {

@@ -3,17 +3,15 @@ package org.finetune.data;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
+import org.finetune.testing.Npy;
+import org.finetune.testing.Python;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -57,7 +55,7 @@ class KerasInteropTest {
       files.remove(images.get("image.bmp"));
       files.remove(images.get("image.gif"));
     }
-    NpyReader.Array reference = runKeras(files, mode, channels);
+    Npy.Array reference = runKeras(files, mode, channels);
     ImageSpec spec = new ImageSpec(HEIGHT, WIDTH, channels);
     assertArrayEquals(new long[] {files.size(), HEIGHT, WIDTH, channels}, reference.shape());
     try (ImageDecoder decoder = new ImageDecoder(spec, Preprocessing.parse(mode))) {
@@ -73,41 +71,15 @@ class KerasInteropTest {
     }
   }
 
-  private static NpyReader.Array runKeras(List<Path> files, String mode, int channels) throws Exception {
+  private static Npy.Array runKeras(List<Path> files, String mode, int channels) throws Exception {
     Path out = dir.resolve("keras-" + mode + "-" + channels + ".npy");
-    List<String> command = new ArrayList<>(List.of(python(), script().toString(), "--images"));
-    files.forEach(f -> command.add(f.toString()));
-    command.addAll(
+    List<String> args = new ArrayList<>(List.of("--images"));
+    files.forEach(f -> args.add(f.toString()));
+    args.addAll(
         List.of("--height", "" + HEIGHT, "--width", "" + WIDTH, "--channels", "" + channels, "--mode", mode, "--out", out.toString()));
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-    builder.environment().put("TF_CPP_MIN_LOG_LEVEL", "3");
-    builder.environment().put("CUDA_VISIBLE_DEVICES", "");
-    Process process = builder.start();
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!process.waitFor(5, TimeUnit.MINUTES)) {
-      process.destroyForcibly();
-      fail("the Keras reference script did not finish in 5 minutes");
-    }
-    assertEquals(0, process.exitValue(), "the Keras reference script failed:\n" + output);
-    return NpyReader.readFloat32(out);
+    Python.Run run = Python.script("keras_preprocess_reference.py", args);
+    assertEquals(0, run.exitCode(), "the Keras reference script failed:\n" + run.output());
+    return Npy.readFloat32(out);
   }
 
-  private static String python() {
-    String python = System.getProperty("finetune.python");
-    if (python == null || !Files.isExecutable(Path.of(python))) {
-      fail(
-          "no Python interpreter at '" + python + "' (system property finetune.python): run"
-              + " scripts/setup_python.sh to create the environment with TensorFlow and Keras, or pass"
-              + " -Dfinetune.python=<path to python>");
-    }
-    return python;
-  }
-
-  private static Path script() throws IOException {
-    Path script = Path.of(System.getProperty("basedir", ".")).resolve("scripts/keras_preprocess_reference.py");
-    if (!Files.isRegularFile(script)) {
-      throw new IOException("missing " + script.toAbsolutePath());
-    }
-    return script;
-  }
 }

@@ -5,7 +5,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.stream.Stream;
 import org.tensorflow.proto.MetaGraphDef;
 import org.tensorflow.proto.SavedModel;
 import org.tensorflow.proto.SignatureDef;
@@ -17,7 +16,7 @@ public final class SavedModels {
 
   /** Copies {@code model} to {@code target} with signature {@code from} renamed {@code to}. */
   public static Path withSignatureRenamed(Path model, Path target, String from, String to) throws IOException {
-    copyTree(model, target);
+    TestFiles.copyTree(model, target);
     SavedModel saved;
     try (InputStream in = Files.newInputStream(model.resolve("saved_model.pb"))) {
       saved = SavedModel.parseFrom(in);
@@ -26,7 +25,6 @@ public final class SavedModels {
     for (MetaGraphDef.Builder meta : builder.getMetaGraphsBuilderList()) {
       SignatureDef def = meta.getSignatureDefMap().get(from);
       meta.removeSignatureDef(from);
-      meta.getSignatureDefMap().keySet().forEach(k -> {});
       for (String other : meta.getSignatureDefMap().keySet().toArray(String[]::new)) {
         meta.removeSignatureDef(other);
       }
@@ -36,18 +34,5 @@ public final class SavedModels {
       builder.build().writeTo(out);
     }
     return target;
-  }
-
-  public static void copyTree(Path from, Path to) throws IOException {
-    try (Stream<Path> files = Files.walk(from)) {
-      for (Path p : files.toList()) {
-        Path target = to.resolve(from.relativize(p).toString());
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(target);
-        } else {
-          Files.copy(p, target);
-        }
-      }
-    }
   }
 }
