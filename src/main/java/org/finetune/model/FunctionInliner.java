@@ -338,7 +338,7 @@ final class FunctionInliner {
   }
 
   private Value readVariable(NodeDef read, CapturedVariable variable) {
-    String name = uniqueName(scopeOfRead(read));
+    String name = uniqueName(read.getName());
     out.addNode(
         NodeDef.newBuilder()
             .setName(name)
@@ -347,10 +347,6 @@ final class FunctionInliner {
             .putAttr("T", AttrValue.newBuilder().setType(variable.dtype()).build())
             .build());
     return new Value.Tensor(name + ":0");
-  }
-
-  private String scopeOfRead(NodeDef read) {
-    return read.getName();
   }
 
   private static VariableIdentity fallbackIdentity(NodeDef handle) {

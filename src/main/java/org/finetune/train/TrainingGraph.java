@@ -37,7 +37,6 @@ final class TrainingGraph implements AutoCloseable {
   private final Graph graph;
   private final Session session;
   private final ImportedNetwork base;
-  private final Head head;
   private final Placeholder<TInt32> labels;
   private final Operand<TFloat32> trainLoss;
   private final Operand<TFloat32> trainCorrect;
@@ -55,10 +54,11 @@ final class TrainingGraph implements AutoCloseable {
   TrainingGraph(
       BaseNetwork network, HeadConfig headConfig, int classes, TrainingConfig config, List<String> trainableBase) {
     graph = new Graph();
+    Session opened = null;
     try {
       base = network.importInto(graph);
       Ops tf = Ops.create(graph);
-      head = Head.create(tf, headConfig, base.output().shape(), classes, config.seed());
+      Head head = Head.create(tf, headConfig, base.output().shape(), classes, config.seed());
       labels = tf.withName("labels").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));
       Operand<TFloat32> oneHot = tf.oneHot(labels, tf.constant(classes), tf.constant(1f), tf.constant(0f));
       CategoricalCrossentropy loss = new CategoricalCrossentropy(true);
@@ -76,9 +76,13 @@ final class TrainingGraph implements AutoCloseable {
       trainedVariables.addAll(trainableBase);
       trainStep = minimize(tf, config);
 
-      session = new Session(graph, sessionConfig(config.threads()));
-      WeightLoader.assign(session, network.weights()); // the session's first run also initialises the head and Adam
+      opened = new Session(graph, sessionConfig(config.threads()));
+      WeightLoader.assign(opened, network.weights()); // the session's first run also initialises the head and Adam
+      session = opened;
     } catch (RuntimeException e) {
+      if (opened != null) {
+        opened.close();
+      }
       graph.close();
       throw e;
     }
@@ -162,10 +166,6 @@ final class TrainingGraph implements AutoCloseable {
 
   List<String> trainedVariables() {
     return List.copyOf(trainedVariables);
-  }
-
-  Head head() {
-    return head;
   }
 
   Session session() {
