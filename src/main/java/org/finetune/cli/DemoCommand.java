@@ -49,18 +49,18 @@ final class DemoCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     requireShipped(PRETRAINED, RANDOM, TRAIN, TEST);
-    out.println("Task: digits 5-9 from " + project.resolve(TRAIN) + ", tested on " + project.resolve(TEST));
+    out.println("Task: digits 5-9 from " + shipped(TRAIN) + ", tested on " + shipped(TEST));
 
     out.println("\n[1/2] Fine-tuning the base pre-trained on digits 0-4 (" + PRETRAINED + ")");
     long start = System.nanoTime();
-    FineTuneResult pretrained = FineTuner.run(request(PRETRAINED).output(project.resolve(this.out)).build(), new ConsoleProgress(err));
+    FineTuneResult pretrained = FineTuner.run(request(PRETRAINED).output(shipped(this.out)).build(), new ConsoleProgress(err));
     double pretrainedSeconds = (System.nanoTime() - start) / 1e9;
 
     out.println("\n[2/2] The same head on a randomly initialised base (" + RANDOM + ")");
     start = System.nanoTime();
     Evaluation randomTest;
     try (TrainedModel random = FineTuner.train(request(RANDOM).build(), new ConsoleProgress(err))) {
-      randomTest = random.evaluate(project.resolve(TEST), TrainingListener.NONE);
+      randomTest = random.evaluate(shipped(TEST), TrainingListener.NONE);
     }
     double randomSeconds = (System.nanoTime() - start) / 1e9;
 
@@ -75,16 +75,21 @@ final class DemoCommand implements Callable<Integer> {
 
   private FineTuneRequest.Builder request(Path model) {
     return FineTuneRequest.builder()
-        .model(project.resolve(model))
-        .data(project.resolve(TRAIN))
-        .testData(project.resolve(TEST))
+        .model(shipped(model))
+        .data(shipped(TRAIN))
+        .testData(shipped(TEST))
         .head(options.head())
         .training(options.training());
   }
 
+  /** A path below the project directory, without "./" in messages. */
+  private Path shipped(Path relative) {
+    return project.resolve(relative).normalize();
+  }
+
   private void requireShipped(Path... paths) {
     for (Path p : paths) {
-      if (!Files.exists(project.resolve(p))) {
+      if (!Files.exists(shipped(p))) {
         throw FineTuneException.badOption(
             "The demo needs " + p + " below " + project.toAbsolutePath().normalize()
                 + "; run it from the project directory (or pass --project)");
