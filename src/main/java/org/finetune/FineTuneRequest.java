@@ -3,6 +3,7 @@ package org.finetune;
 import java.nio.file.Path;
 import org.finetune.error.FineTuneException;
 import org.finetune.head.HeadConfig;
+import org.finetune.train.StrategyConfig;
 import org.finetune.train.TrainingConfig;
 
 /**
@@ -15,6 +16,7 @@ import org.finetune.train.TrainingConfig;
  * @param preprocessing a mode or model family name; null to guess from the base's layer names
  * @param exportVersion the version to write; null for the next free one
  * @param strict stop at the first unreadable image instead of skipping it
+ * @param strategy freeze (default), cut, unfreeze or full, with its settings
  */
 public record FineTuneRequest(
     Path model,
@@ -25,7 +27,8 @@ public record FineTuneRequest(
     TrainingConfig training,
     String preprocessing,
     Long exportVersion,
-    boolean strict) {
+    boolean strict,
+    StrategyConfig strategy) {
 
   public FineTuneRequest {
     if (model == null) {
@@ -34,8 +37,8 @@ public record FineTuneRequest(
     if (data == null) {
       throw FineTuneException.badOption("--data is required");
     }
-    if (head == null || training == null) {
-      throw FineTuneException.badOption("head and training configuration are required");
+    if (head == null || training == null || strategy == null) {
+      throw FineTuneException.badOption("head, training and strategy configuration are required");
     }
   }
 
@@ -54,6 +57,7 @@ public record FineTuneRequest(
     private String preprocessing;
     private Long exportVersion;
     private boolean strict;
+    private StrategyConfig strategy = StrategyConfig.FREEZE;
 
     public Builder model(Path model) {
       this.model = model;
@@ -100,8 +104,14 @@ public record FineTuneRequest(
       return this;
     }
 
+    public Builder strategy(StrategyConfig strategy) {
+      this.strategy = strategy;
+      return this;
+    }
+
     public FineTuneRequest build() {
-      return new FineTuneRequest(model, data, testData, output, head, training, preprocessing, exportVersion, strict);
+      return new FineTuneRequest(
+          model, data, testData, output, head, training, preprocessing, exportVersion, strict, strategy);
     }
   }
 }

@@ -15,6 +15,7 @@ import org.finetune.model.ServingSignature;
 import org.finetune.train.EpochMetrics;
 import org.finetune.train.Evaluation;
 import org.finetune.train.History;
+import org.finetune.train.StrategyPlan;
 import org.finetune.train.Trainer;
 import org.finetune.train.TrainingListener;
 
@@ -73,11 +74,12 @@ public final class FineTuner {
     return train(request, prepare(request, listener), listener);
   }
 
-  /** The base, the data and the settings derived from them, all checked. */
-  private record Prepared(BaseNetwork base, Dataset data, Dataset test, PreprocessingChoice preprocessing, ImageSpec spec) {}
+  /** The strategy applied to the base, the data and the settings derived from them, all checked. */
+  private record Prepared(StrategyPlan plan, Dataset data, Dataset test, PreprocessingChoice preprocessing, ImageSpec spec) {}
 
   private static Prepared prepare(FineTuneRequest request, TrainingListener listener) {
     BaseNetwork base = BaseNetwork.load(request.model());
+    StrategyPlan plan = StrategyPlan.of(request.strategy(), base);
     Dataset data = Dataset.open(request.data());
     Dataset test = request.testData() == null ? null : Dataset.openWithClasses(request.testData(), data.classNames());
     PreprocessingChoice preprocessing = PreprocessingChoice.resolve(request.preprocessing(), base);
@@ -87,7 +89,7 @@ public final class FineTuner {
     ServingSignature sig = base.signature();
     ImageSpec spec = new ImageSpec(sig.height(), sig.width(), sig.channels());
     preprocessing.mode().requireChannels(spec.channels());
-    return new Prepared(base, data, test, preprocessing, spec);
+    return new Prepared(plan, data, test, preprocessing, spec);
   }
 
   private static TrainedModel train(FineTuneRequest request, Prepared p, TrainingListener listener) {
@@ -100,10 +102,10 @@ public final class FineTuner {
     ImageDecoder decoder = new ImageDecoder(p.spec, p.preprocessing.mode());
     Trainer trainer = null;
     try {
-      trainer = new Trainer(p.base, request.head(), p.data.classNames().size(), request.training(), decoder, request.strict());
+      trainer = new Trainer(p.plan, request.head(), p.data.classNames().size(), request.training(), decoder, request.strict());
       History history = trainer.fit(split.train(), split.validation(), listener);
       return new TrainedModel(
-          request, p.base, p.data.classNames(), p.preprocessing, decoder, trainer, history,
+          request, p.plan.base(), p.data.classNames(), p.preprocessing, decoder, trainer, history,
           lastValidation(history, split.validation().size()));
     } catch (RuntimeException e) {
       if (trainer != null) {

@@ -114,7 +114,7 @@ public final class TrainedModel implements AutoCloseable {
             base.directory().toAbsolutePath().normalize().toString(),
             ModelFingerprint.sha256(base.directory()),
             Arrays.stream(sig.input().shape()).boxed().toList(),
-            sig.output().shapeText(),
+            Arrays.stream(base.outputShape()).boxed().toList(),
             base.totalParams());
     var head =
         new ExportManifest.Head(
@@ -149,7 +149,20 @@ public final class TrainedModel implements AutoCloseable {
   private Map<String, Object> hyperparameters() {
     var t = request.training();
     Map<String, Object> h = new LinkedHashMap<>();
-    h.put("strategy", "freeze");
+    var plan = trainer.plan();
+    h.put("strategy", plan.config().strategy().cliName());
+    if (plan.config().layer() != null) {
+      h.put(plan.config().strategy() == org.finetune.train.Strategy.CUT ? "cut_at" : "unfreeze_from", plan.config().layer());
+    }
+    if (plan.config().topLayers() > 0) {
+      h.put("unfreeze_top", plan.config().topLayers());
+    }
+    if (plan.hasFineTunePhase()) {
+      h.put("fine_tune_epochs", plan.config().fineTuneEpochs());
+      h.put("fine_tune_learning_rate", plan.config().fineTuneLearningRate(t.learningRate()));
+      h.put("train_batchnorm", plan.config().trainBatchNorm());
+      h.put("fine_tune_layers", plan.fineTuneLayers());
+    }
     h.put("epochs", t.epochs());
     h.put("batch_size", t.batchSize());
     h.put("learning_rate", t.learningRate());

@@ -5,6 +5,7 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import org.finetune.train.EpochMetrics;
+import org.finetune.train.Trainer;
 import org.finetune.train.TrainingListener;
 
 /**
@@ -32,7 +33,7 @@ final class ConsoleProgress implements TrainingListener {
     if (interactive) {
       bar =
           new ProgressBarBuilder()
-              .setTaskName(String.format("Epoch %d/%d", epoch, epochs))
+              .setTaskName(String.format("Epoch %d/%d%s", epoch, epochs, phase.equals(Trainer.HEAD_PHASE) ? "" : " " + phase))
               .setInitialMax(images)
               .setUnit(" img", 1)
               .showSpeed()
@@ -57,7 +58,8 @@ final class ConsoleProgress implements TrainingListener {
       bar = null;
     }
     StringBuilder line = new StringBuilder();
-    line.append(String.format("Epoch %d - loss %.4f - accuracy %.4f", m.epoch(), m.loss(), m.accuracy()));
+    String phase = m.phase().equals(Trainer.HEAD_PHASE) ? "" : " (" + m.phase() + ")";
+    line.append(String.format("Epoch %d%s - loss %.4f - accuracy %.4f", m.epoch(), phase, m.loss(), m.accuracy()));
     if (m.valLoss() != null) {
       line.append(String.format(" - val_loss %.4f - val_accuracy %.4f", m.valLoss(), m.valAccuracy()));
     }

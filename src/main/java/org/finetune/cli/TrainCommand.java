@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
     name = "train",
     mixinStandardHelpOptions = true,
     sortOptions = false,
-    description = "Fine-tunes a Keras SavedModel (base frozen) on images in class folders and exports it for TF Serving.")
+    description = "Fine-tunes a Keras SavedModel on images in class folders and exports it for TF Serving.")
 final class TrainCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
@@ -33,6 +33,8 @@ final class TrainCommand implements Callable<Integer> {
   Path out;
 
   @Mixin TrainOptions options;
+
+  @Mixin StrategyOptions strategy;
 
   @Option(names = "--preprocess", paramLabel = "NAME", description = "vgg16, resnet50, mobilenet, mobilenet_v2, caffe, tf, torch or none (default: guessed from the layer names).")
   String preprocess;
@@ -61,6 +63,7 @@ final class TrainCommand implements Callable<Integer> {
             .preprocessing(preprocess)
             .exportVersion(exportVersion)
             .strict(strict)
+            .strategy(strategy.config())
             .build();
     FineTuneResult result = FineTuner.run(request, new ConsoleProgress(err));
     report(out, result);

@@ -28,8 +28,11 @@ public record ExportManifest(
     classNames = List.copyOf(classNames);
   }
 
-  /** The base model: its directory, a SHA-256 over its files, and its serving input. */
-  public record BaseModel(String path, String sha256, List<Long> inputShape, String outputShape, long params) {}
+  /**
+   * The base model: its directory, a SHA-256 over its files, its serving input, and the output
+   * the head sits on (an earlier layer's when the strategy cut the base) with the parameters kept.
+   */
+  public record BaseModel(String path, String sha256, List<Long> inputShape, List<Long> outputShape, long params) {}
 
   /** The head as built. */
   public record Head(String pooling, int denseUnits, double dropoutRate, int classes, String description) {}

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.finetune.error.FineTuneException;
 import org.tensorflow.Graph;
 import org.tensorflow.Output;
 import org.tensorflow.proto.GraphDef;
@@ -83,6 +84,47 @@ public final class BaseNetwork {
 
   public Optional<LayerInfo> layer(String name) {
     return layers.stream().filter(l -> l.name().equals(name)).findFirst();
+  }
+
+  /** Static shape of {@link #outputRef()}: the last layer's output, -1 for the batch. */
+  public long[] outputShape() {
+    return layers.stream()
+        .filter(l -> l.outputRef().equals(outputRef))
+        .findFirst()
+        .map(LayerInfo::outputShape)
+        .orElseGet(() -> source.signature().output().shape());
+  }
+
+  /**
+   * The base up to and including {@code layerName}, without the layers after it: its output is
+   * that layer's output, and its graph, variables and weights hold only what that output needs.
+   */
+  public BaseNetwork cutAt(String layerName) {
+    if (layerName.equals(signature().input().key())) {
+      throw FineTuneException.badOption(
+          "Cannot cut at the input '" + layerName + "': nothing of the base would remain; cut at a later layer");
+    }
+    LayerInfo cut = layer(layerName).orElseThrow(() -> unknownLayer(layerName));
+    if (cut.outputRef().equals(outputRef)) {
+      throw FineTuneException.badOption(
+          "Layer '" + layerName + "' is the base's output: cutting there keeps the whole base; use --strategy freeze");
+    }
+    GraphDef pruned = GraphPruner.keepAncestors(graphDef, cut.outputRef());
+    java.util.Set<String> kept = new java.util.HashSet<>();
+    pruned.getNodeList().forEach(n -> kept.add(n.getName()));
+    List<ModelVariable> vars = variables.stream().filter(v -> kept.contains(v.opName())).toList();
+    Map<String, StoredTensor> keptWeights = new java.util.LinkedHashMap<>();
+    vars.forEach(v -> keptWeights.put(v.opName(), weights.get(v.opName())));
+    List<LayerInfo> keptLayers =
+        layers.stream().filter(l -> kept.contains(GraphPruner.nodeName(l.outputRef()))).toList();
+    return new BaseNetwork(source, pruned, inputOp, cut.outputRef(), vars, keptWeights, keptLayers);
+  }
+
+  /** One line naming the unknown layer and listing the valid ones, in order. */
+  public FineTuneException unknownLayer(String name) {
+    return FineTuneException.badOption(
+        "Unknown layer '" + name + "'; the base's layers are: "
+            + String.join(", ", layers.stream().map(LayerInfo::name).toList()));
   }
 
   public long totalParams() {

@@ -97,6 +97,7 @@ final class LayerAnalyzer {
       }
     }
     Map<String, String> lastOutput = outputsLeavingLayers(layerOfNode, outputRef);
+    Map<String, Set<String>> inputs = inputsFromOutside(layerOfNode);
     List<LayerInfo> layers = new ArrayList<>();
     for (String name : kerasOrder(byLayer.keySet(), layerOfNode)) {
       List<NodeDef> nodes = byLayer.get(name);
@@ -111,6 +112,7 @@ final class LayerAnalyzer {
           new LayerInfo(
               name,
               kind(nodes),
+              List.copyOf(inputs.getOrDefault(name, Set.of())),
               out,
               shapeOf.apply(out),
               weights.stream().map(ModelVariable::opName).toList(),
@@ -118,6 +120,29 @@ final class LayerAnalyzer {
               trainable));
     }
     return layers;
+  }
+
+  /** For each layer, the tensors it reads from other layers or from the network's input. */
+  private Map<String, Set<String>> inputsFromOutside(Map<String, String> layerOfNode) {
+    Map<String, Set<String>> inputs = new HashMap<>();
+    for (NodeDef node : graph.getNodeList()) {
+      String consumer = layerOfNode.get(node.getName());
+      if (consumer == null) {
+        continue;
+      }
+      for (String input : node.getInputList()) {
+        if (input.startsWith("^")) {
+          continue;
+        }
+        NodeDef producerNode = nodes.get(nodeName(input));
+        String producer = layerOfNode.get(nodeName(input));
+        boolean fromInput = producerNode != null && producerNode.getOp().equals("Placeholder");
+        if (fromInput || (producer != null && !producer.equals(consumer))) {
+          inputs.computeIfAbsent(consumer, k -> new LinkedHashSet<>()).add(withIndex(input));
+        }
+      }
+    }
+    return inputs;
   }
 
   /**

@@ -8,6 +8,7 @@ import java.util.List;
  *
  * @param name the Keras layer name, e.g. {@code block5_conv1}
  * @param type what the layer computes, named like the Keras class, e.g. {@code Conv2D}
+ * @param inputRefs the tensors it reads from other layers or from the network's input
  * @param outputRef the tensor of the rebuilt graph that carries the layer's output, e.g. {@code model/block5_conv1/Relu:0}
  * @param outputShape its static shape, {@code -1} for the batch
  * @param variables the op names of the layer's weights, in graph order
@@ -17,6 +18,7 @@ import java.util.List;
 public record LayerInfo(
     String name,
     String type,
+    List<String> inputRefs,
     String outputRef,
     long[] outputShape,
     List<String> variables,
@@ -25,6 +27,7 @@ public record LayerInfo(
 
   public LayerInfo {
     outputShape = outputShape.clone();
+    inputRefs = List.copyOf(inputRefs);
     variables = List.copyOf(variables);
   }
 

@@ -13,7 +13,6 @@ import org.finetune.data.ImageEntry;
 import org.finetune.data.SkipListener;
 import org.finetune.data.UnreadableImageException;
 import org.finetune.head.HeadConfig;
-import org.finetune.model.BaseNetwork;
 import org.finetune.model.StoredTensor;
 import org.finetune.model.WeightLoader;
 import org.tensorflow.types.TFloat32;
@@ -25,39 +24,56 @@ import org.tensorflow.types.TInt32;
  */
 public final class Trainer implements AutoCloseable {
 
+  public static final String HEAD_PHASE = "head";
+  public static final String FINE_TUNE_PHASE = "fine-tune";
+
   private final TrainingGraph graph;
   private final TrainingConfig config;
+  private final StrategyPlan plan;
   private final ImageDecoder decoder;
   private final boolean strict;
   private final Set<String> skipped = new HashSet<>();
 
   /**
-   * Builds the training graph and loads the base's weights.
+   * Builds the training graph for a plan (the base to use and what phase 2 trains) and loads the
+   * base's weights.
    *
    * @param decoder turns image files into the base's input; the caller owns it
    * @param strict stop at the first unreadable image instead of skipping it
    */
   public Trainer(
-      BaseNetwork base, HeadConfig head, int classes, TrainingConfig config, ImageDecoder decoder, boolean strict) {
-    this.graph = new TrainingGraph(base, head, classes, config, List.of());
+      StrategyPlan plan, HeadConfig head, int classes, TrainingConfig config, ImageDecoder decoder, boolean strict) {
+    this.graph =
+        new TrainingGraph(plan.base(), head, classes, config, plan.fineTuneVariables(),
+            plan.config().fineTuneLearningRate(config.learningRate()));
     this.config = config;
+    this.plan = plan;
     this.decoder = decoder;
     this.strict = strict;
   }
 
-  /** Runs {@code config.epochs()} epochs over {@code train}, validating on {@code validation} after each. */
+  /**
+   * Trains the head for {@code config.epochs()} epochs, then, if the plan has a phase 2, the head
+   * and the unfrozen base layers for its epochs; validates on {@code validation} after each epoch.
+   * Epochs are numbered across both phases, as Keras' {@code initial_epoch} does.
+   */
   public History fit(List<ImageEntry> train, List<ImageEntry> validation, TrainingListener listener) {
     History history = new History();
-    for (int epoch = 1; epoch <= config.epochs(); epoch++) {
-      history.add(runEpoch("train", epoch, train, validation, listener));
+    int fineTuneEpochs = plan.hasFineTunePhase() ? plan.config().fineTuneEpochs() : 0;
+    int total = config.epochs() + fineTuneEpochs;
+    for (int epoch = 1; epoch <= total; epoch++) {
+      boolean fineTune = epoch > config.epochs();
+      history.add(runEpoch(fineTune, epoch, total, train, validation, listener));
     }
     return history;
   }
 
   private EpochMetrics runEpoch(
-      String phase, int epoch, List<ImageEntry> train, List<ImageEntry> validation, TrainingListener listener) {
+      boolean fineTune, int epoch, int epochs, List<ImageEntry> train, List<ImageEntry> validation,
+      TrainingListener listener) {
+    String phase = fineTune ? FINE_TUNE_PHASE : HEAD_PHASE;
     int steps = (train.size() + config.batchSize() - 1) / config.batchSize();
-    listener.epochStarted(phase, epoch, config.epochs(), steps, train.size());
+    listener.epochStarted(phase, epoch, epochs, steps, train.size());
     long start = System.nanoTime();
     double lossSum = 0;
     long correct = 0;
@@ -69,7 +85,7 @@ public final class Trainer implements AutoCloseable {
         Batch batch = batches.next();
         TrainingGraph.StepResult result;
         try (TFloat32 x = batch.pixelsTensor(); TInt32 y = batch.labelsTensor()) {
-          result = graph.train(x, y);
+          result = graph.train(x, y, fineTune);
         }
         lossSum += (double) result.meanLoss() * batch.size();
         correct += result.correct();
@@ -146,9 +162,15 @@ public final class Trainer implements AutoCloseable {
     return WeightLoader.read(graph.session(), variableOps);
   }
 
-  /** Op names of the variables this trainer updates. */
+  /** Op names of the variables this trainer updates: the head's, and phase 2's base variables. */
   public List<String> trainedVariables() {
-    return graph.trainedVariables();
+    List<String> all = new java.util.ArrayList<>(graph.headVariables());
+    all.addAll(plan.fineTuneVariables());
+    return all;
+  }
+
+  public StrategyPlan plan() {
+    return plan;
   }
 
   @Override

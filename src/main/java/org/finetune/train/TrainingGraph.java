@@ -40,19 +40,28 @@ final class TrainingGraph implements AutoCloseable {
   private final Placeholder<TInt32> labels;
   private final Operand<TFloat32> trainLoss;
   private final Operand<TFloat32> trainCorrect;
-  private final Op trainStep;
+  private final Op headStep;
+  private final Op fineTuneStep;
   private final Operand<TFloat32> evalLoss;
   private final Operand<TFloat32> evalCorrect;
   private final Operand<TFloat32> probabilities;
-  private final List<String> trainedVariables;
+  private final List<String> headVariables;
+  private final List<String> fineTuneVariables;
 
   /**
    * Builds the graph and loads the base's weights.
    *
-   * @param trainableBase op names of the base variables to train along with the head (empty: frozen base)
+   * @param network the base (already cut, if the strategy cuts)
+   * @param fineTuneBase op names of the base variables phase 2 trains with the head (empty: no phase 2)
+   * @param fineTuneLearningRate phase 2's learning rate
    */
   TrainingGraph(
-      BaseNetwork network, HeadConfig headConfig, int classes, TrainingConfig config, List<String> trainableBase) {
+      BaseNetwork network,
+      HeadConfig headConfig,
+      int classes,
+      TrainingConfig config,
+      List<String> fineTuneBase,
+      double fineTuneLearningRate) {
     graph = new Graph();
     Session opened = null;
     try {
@@ -72,9 +81,17 @@ final class TrainingGraph implements AutoCloseable {
       evalCorrect = correct(tf, evalLogits);
       probabilities = tf.nn.softmax(evalLogits);
 
-      trainedVariables = new ArrayList<>(head.variableNames());
-      trainedVariables.addAll(trainableBase);
-      trainStep = minimize(tf, config);
+      headVariables = head.variableNames();
+      headStep = minimize(tf, headVariables, "adam", config.learningRate());
+      if (fineTuneBase.isEmpty()) {
+        fineTuneVariables = List.of();
+        fineTuneStep = null;
+      } else {
+        fineTuneVariables = new ArrayList<>(headVariables);
+        fineTuneVariables.addAll(fineTuneBase);
+        // A second Adam with its own state, as Keras' guide recompiles before fine-tuning.
+        fineTuneStep = minimize(tf, fineTuneVariables, "adam_fine_tune", fineTuneLearningRate);
+      }
 
       opened = new Session(graph, sessionConfig(config.threads()));
       WeightLoader.assign(opened, network.weights()); // the session's first run also initialises the head and Adam
@@ -88,15 +105,16 @@ final class TrainingGraph implements AutoCloseable {
     }
   }
 
-  private Op minimize(Ops tf, TrainingConfig config) {
-    List<Output<?>> vars = trainedVariables.stream().<Output<?>>map(graph::outputOrThrow).toList();
+  /** Adam over exactly {@code variables}: every other variable stays as it is. */
+  private Op minimize(Ops tf, List<String> variables, String name, double learningRate) {
+    List<Output<?>> vars = variables.stream().<Output<?>>map(graph::outputOrThrow).toList();
     Output<?>[] grads = graph.addGradients(trainLoss.asOutput(), vars.toArray(Output<?>[]::new));
     List<GradAndVar<? extends TType>> pairs = new ArrayList<>();
     for (int i = 0; i < vars.size(); i++) {
       pairs.add(pair(grads[i], vars.get(i)));
     }
-    KerasAdam adam = new KerasAdam(graph, "adam", tf.constant((float) config.learningRate()));
-    return adam.applyGradients(pairs, "train_step");
+    KerasAdam adam = new KerasAdam(graph, name, tf.constant((float) learningRate));
+    return adam.applyGradients(pairs, name + "_step");
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
@@ -117,13 +135,20 @@ final class TrainingGraph implements AutoCloseable {
     return b.build();
   }
 
-  /** One Adam step on a batch; returns the batch's mean loss and correct count (with dropout, as Keras reports). */
-  StepResult train(TFloat32 images, TInt32 batchLabels) {
+  /**
+   * One Adam step on a batch, of the head alone or (fineTune) of the head and the unfrozen base
+   * layers; returns the batch's mean loss and correct count (with dropout, as Keras reports).
+   */
+  StepResult train(TFloat32 images, TInt32 batchLabels, boolean fineTune) {
+    Op step = fineTune ? fineTuneStep : headStep;
+    if (step == null) {
+      throw new IllegalStateException("this graph has no fine-tuning phase");
+    }
     try (Result r =
         session.runner()
             .feed(base.input(), images)
             .feed(labels, batchLabels)
-            .addTarget(trainStep)
+            .addTarget(step)
             .fetch(trainLoss)
             .fetch(trainCorrect)
             .run()) {
@@ -164,8 +189,13 @@ final class TrainingGraph implements AutoCloseable {
     session.save(prefix.toString());
   }
 
-  List<String> trainedVariables() {
-    return List.copyOf(trainedVariables);
+  List<String> headVariables() {
+    return headVariables;
+  }
+
+  /** The head's and the unfrozen base layers' variables; empty without a phase 2. */
+  List<String> fineTuneVariables() {
+    return List.copyOf(fineTuneVariables);
   }
 
   Session session() {
