@@ -86,13 +86,9 @@ public final class BaseNetwork {
     return layers.stream().filter(l -> l.name().equals(name)).findFirst();
   }
 
-  /** Static shape of {@link #outputRef()}: the last layer's output, -1 for the batch. */
+  /** Static shape of the base's output (the last layer's), -1 for the batch. */
   public long[] outputShape() {
-    return layers.stream()
-        .filter(l -> l.outputRef().equals(outputRef))
-        .findFirst()
-        .map(LayerInfo::outputShape)
-        .orElseGet(() -> source.signature().output().shape());
+    return layers.isEmpty() ? source.signature().output().shape() : layers.get(layers.size() - 1).outputShape();
   }
 
   /**
@@ -105,7 +101,7 @@ public final class BaseNetwork {
           "Cannot cut at the input '" + layerName + "': nothing of the base would remain; cut at a later layer");
     }
     LayerInfo cut = layer(layerName).orElseThrow(() -> unknownLayer(layerName));
-    if (cut.outputRef().equals(outputRef)) {
+    if (cut.equals(layers.get(layers.size() - 1))) {
       throw FineTuneException.badOption(
           "Layer '" + layerName + "' is the base's output: cutting there keeps the whole base; use --strategy freeze");
     }

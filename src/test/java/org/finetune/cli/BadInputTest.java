@@ -158,6 +158,41 @@ class BadInputTest {
   }
 
   @Test
+  void strategyLayersAreCheckedBeforeTraining() {
+    CliRun unknown = train(model, data, "--strategy", "cut", "--at", "block_99");
+    assertEquals(2, unknown.exitCode(), unknown.err());
+    assertTrue(unknown.errorLines().startsWith("error: Unknown layer 'block_99'; the base's layers are: Conv1, bn_Conv1,"), unknown.err());
+    assertFails(train(model, data, "--strategy", "cut", "--at", "keras_tensor"), 2,
+        "Cannot cut at the input 'keras_tensor': nothing of the base would remain; cut at a later layer");
+    assertFails(train(model, data, "--strategy", "cut", "--at", "out_relu"), 2,
+        "Layer 'out_relu' is the base's output: cutting there keeps the whole base; use --strategy freeze");
+    assertFails(train(model, data, "--strategy", "unfreeze", "--top", "500"), 2,
+        "--top 500 exceeds the 52 layers of the base with weights to train (BatchNormalization layers excluded; see --train-batchnorm)");
+    CliRun unknownFrom = train(model, data, "--strategy", "unfreeze", "--from", "nope");
+    assertTrue(unknownFrom.errorLines().startsWith("error: Unknown layer 'nope'"), unknownFrom.err());
+  }
+
+  @Test
+  void strategyOptionsMustFitTheStrategy() {
+    assertFails(train(model, data, "--fine-tune-epochs", "3"), 2,
+        "--fine-tune-epochs, --fine-tune-learning-rate and --train-batchnorm set phase 2, which only --strategy unfreeze"
+            + " and full have; --strategy freeze trains the head alone");
+    assertFails(train(model, data, "--strategy", "cut", "--at", "block_8_add", "--train-batchnorm"), 2,
+        "--fine-tune-epochs, --fine-tune-learning-rate and --train-batchnorm set phase 2, which only --strategy unfreeze"
+            + " and full have; --strategy cut trains the head alone");
+    assertFails(train(model, data, "--strategy", "unfreeze", "--at", "block_8_add"), 2,
+        "--at LAYER is for --strategy cut, not unfreeze");
+    assertFails(train(model, data, "--strategy", "unfreeze"), 2,
+        "--strategy unfreeze needs exactly one of --from LAYER or --top N");
+    assertFails(train(model, data, "--strategy", "cut"), 2,
+        "--strategy cut needs --at LAYER, the last layer of the base to keep");
+    assertFails(train(model, data, "--strategy", "full", "--fine-tune-epochs", "0"), 2,
+        "--fine-tune-epochs must be a positive integer, got 0");
+    assertFails(train(model, data, "--strategy", "sideways"), 2,
+        "Unknown strategy 'sideways'; expected one of [freeze, cut, unfreeze, full]");
+  }
+
+  @Test
   void corruptImageIsSkippedWithAWarningOrStopsTheRunUnderStrict() throws IOException {
     Path withBad = TestFiles.copyTree(data, work.resolve("with-bad"));
     Path bad = withBad.resolve("red").resolve("broken.png");

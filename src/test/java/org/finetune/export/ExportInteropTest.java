@@ -7,19 +7,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.finetune.FineTuneRequest;
 import org.finetune.FineTuneResult;
 import org.finetune.FineTuner;
-import org.finetune.Predictor;
 import org.finetune.head.HeadConfig;
 import org.finetune.head.Pooling;
 import org.finetune.testing.ColourImages;
 import org.finetune.testing.Fixtures;
 import org.finetune.testing.Npy;
-import org.finetune.testing.Python;
+import org.finetune.testing.PythonExportCheck;
 import org.finetune.train.TrainingConfig;
 import org.finetune.train.TrainingListener;
 import org.junit.jupiter.api.BeforeAll;
@@ -72,46 +70,6 @@ class ExportInteropTest {
     assertEquals(3, manifest.at("/head/classes").asInt());
     assertEquals(64, manifest.at("/baseModel/sha256").asText().length());
 
-    Npy.Array input = Npy.readFloat32(Fixtures.referenceInput(fixture));
-    float[][] javaProbabilities;
-    try (Predictor predictor = Predictor.load(work.resolve("serving"))) {
-      javaProbabilities = predictor.probabilities(input.values(), (int) input.shape()[0]);
-    }
-    Path inputs = work.resolve("inputs.npy");
-    Path expected = work.resolve("probabilities.npy");
-    Path classIds = work.resolve("class_ids.npy");
-    Path report = work.resolve("report.json");
-    Npy.writeFloat32(inputs, input.shape(), input.values());
-    Npy.writeFloat32(expected, new long[] {javaProbabilities.length, 3}, flatten(javaProbabilities));
-    Npy.writeInt64(classIds, new long[] {javaProbabilities.length}, argMax(javaProbabilities));
-
-    Python.Run run =
-        Python.script(
-            "verify_export.py",
-            List.of("--export", export.toString(), "--inputs", inputs.toString(),
-                "--expected-probabilities", expected.toString(), "--expected-class-ids", classIds.toString(),
-                "--tolerance", "1e-5", "--report", report.toString()));
-    assertEquals(0, run.exitCode(), fixture + ": verify_export.py failed:\n" + run.output());
-    assertTrue(Files.exists(report));
-  }
-
-  private static float[] flatten(float[][] rows) {
-    float[] out = new float[rows.length * rows[0].length];
-    for (int i = 0; i < rows.length; i++) {
-      System.arraycopy(rows[i], 0, out, i * rows[i].length, rows[i].length);
-    }
-    return out;
-  }
-
-  private static long[] argMax(float[][] rows) {
-    long[] out = new long[rows.length];
-    for (int i = 0; i < rows.length; i++) {
-      for (int j = 1; j < rows[i].length; j++) {
-        if (rows[i][j] > rows[i][(int) out[i]]) {
-          out[i] = j;
-        }
-      }
-    }
-    return out;
+    PythonExportCheck.verify(export, Npy.readFloat32(Fixtures.referenceInput(fixture)), work);
   }
 }
