@@ -90,10 +90,12 @@ class GradientCheckTest {
       Ops tf = Ops.create(graph);
       @SuppressWarnings("unchecked")
       Output<TFloat64> output = (Output<TFloat64>) graph.outputOrThrow(network.outputRef());
-      Operand<TFloat64> loss = tf.reduceSum(tf.math.mul(output, projection(tf, output.shape())), tf.constant(new int[] {0, 1, 2, 3}));
+      Operand<TFloat64> loss =
+          tf.reduceSum(tf.math.mul(output, projection(tf, output.shape())), tf.constant(new int[] {0, 1, 2, 3}));
       List<ModelVariable> checked = CHECKED.stream().map(GradientCheckTest::variable).toList();
       Output<?>[] gradients =
-          graph.addGradients(loss.asOutput(), checked.stream().map(v -> graph.outputOrThrow(v.opName())).toArray(Output<?>[]::new));
+          graph.addGradients(
+              loss.asOutput(), checked.stream().map(v -> graph.outputOrThrow(v.opName())).toArray(Output<?>[]::new));
       List<Perturbation> perturbations = checked.stream().map(v -> new Perturbation(tf, graph, v)).toList();
 
       try (Session session = new Session(graph); TFloat64 x = images(input, IMAGES)) {
@@ -119,7 +121,7 @@ class GradientCheckTest {
                 + ", finite difference " + d.value() + ", relative error " + rel);
           }
           assertTrue(nonZero >= SAMPLES_PER_VARIABLE / 2,
-              p.variable.kerasName() + ": only " + nonZero + " of the sampled gradients are non-zero; the check would be vacuous");
+              p.variable.kerasName() + ": only " + nonZero + " sampled gradients are non-zero; the check would be vacuous");
           worst = Math.max(worst, worstHere);
           System.out.printf("gradient check %-32s worst relative error %.2e%n", p.variable.kerasName(), worstHere);
         }

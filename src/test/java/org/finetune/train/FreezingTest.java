@@ -59,7 +59,8 @@ class FreezingTest {
   @Test
   void unfreezeFromALayerWithBatchNormGammaAndBeta() {
     Set<String> unfrozen = check(StrategyConfig.unfreezeFrom("block_16_expand").withFineTune(1, null, true));
-    Set<String> expected = new TreeSet<>(Set.of("block_16_expand/kernel", "block_16_depthwise/kernel", "block_16_project/kernel", "Conv_1/kernel"));
+    Set<String> expected =
+        new TreeSet<>(Set.of("block_16_expand/kernel", "block_16_depthwise/kernel", "block_16_project/kernel", "Conv_1/kernel"));
     for (String bn : List.of("block_16_expand_BN", "block_16_depthwise_BN", "block_16_project_BN", "Conv_1_bn")) {
       expected.add(bn + "/gamma");
       expected.add(bn + "/beta");
