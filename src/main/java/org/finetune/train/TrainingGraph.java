@@ -2,11 +2,14 @@ package org.finetune.train;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.finetune.head.Head;
 import org.finetune.head.HeadConfig;
 import org.finetune.model.BaseNetwork;
 import org.finetune.model.ImportedNetwork;
+import org.finetune.model.StoredTensor;
 import org.finetune.model.WeightLoader;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
@@ -34,14 +37,17 @@ final class TrainingGraph implements AutoCloseable {
   /** Outcome of one step on one batch. */
   record StepResult(float meanLoss, int correct) {}
 
+  /** An Adam update and the gradients it applies, one per variable, in the variables' order. */
+  private record Step(Op update, List<Output<?>> gradients) {}
+
   private final Graph graph;
   private final Session session;
   private final ImportedNetwork base;
   private final Placeholder<TInt32> labels;
   private final Operand<TFloat32> trainLoss;
   private final Operand<TFloat32> trainCorrect;
-  private final Op headStep;
-  private final Op fineTuneStep;
+  private final Step headStep;
+  private final Step fineTuneStep;
   private final Operand<TFloat32> evalLoss;
   private final Operand<TFloat32> evalCorrect;
   private final Operand<TFloat32> probabilities;
@@ -106,7 +112,7 @@ final class TrainingGraph implements AutoCloseable {
   }
 
   /** Adam over exactly {@code variables}: every other variable stays as it is. */
-  private Op minimize(Ops tf, List<String> variables, String name, double learningRate) {
+  private Step minimize(Ops tf, List<String> variables, String name, double learningRate) {
     List<Output<?>> vars = variables.stream().<Output<?>>map(graph::outputOrThrow).toList();
     Output<?>[] grads = graph.addGradients(trainLoss.asOutput(), vars.toArray(Output<?>[]::new));
     List<GradAndVar<? extends TType>> pairs = new ArrayList<>();
@@ -114,7 +120,7 @@ final class TrainingGraph implements AutoCloseable {
       pairs.add(pair(grads[i], vars.get(i)));
     }
     KerasAdam adam = new KerasAdam(graph, name, tf.constant((float) learningRate));
-    return adam.applyGradients(pairs, name + "_step");
+    return new Step(adam.applyGradients(pairs, name + "_step"), List.of(grads));
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
@@ -140,20 +146,42 @@ final class TrainingGraph implements AutoCloseable {
    * layers; returns the batch's mean loss and correct count (with dropout, as Keras reports).
    */
   StepResult train(TFloat32 images, TInt32 batchLabels, boolean fineTune) {
-    Op step = fineTune ? fineTuneStep : headStep;
-    if (step == null) {
-      throw new IllegalStateException("this graph has no fine-tuning phase");
-    }
     try (Result r =
         session.runner()
             .feed(base.input(), images)
             .feed(labels, batchLabels)
-            .addTarget(step)
+            .addTarget(step(fineTune).update())
             .fetch(trainLoss)
             .fetch(trainCorrect)
             .run()) {
       return new StepResult(scalar(r, 0), (int) scalar(r, 1));
     }
+  }
+
+  private Step step(boolean fineTune) {
+    Step step = fineTune ? fineTuneStep : headStep;
+    if (step == null) {
+      throw new IllegalStateException("this graph has no fine-tuning phase");
+    }
+    return step;
+  }
+
+  /**
+   * The gradients a step would apply on this batch, by variable op name, without applying them:
+   * for tests that compare them with Keras'.
+   */
+  Map<String, StoredTensor> gradients(TFloat32 images, TInt32 batchLabels, boolean fineTune) {
+    Step step = step(fineTune);
+    List<String> variables = fineTune ? fineTuneVariables : headVariables;
+    Session.Runner runner = session.runner().feed(base.input(), images).feed(labels, batchLabels);
+    step.gradients().forEach(runner::fetch);
+    Map<String, StoredTensor> values = new LinkedHashMap<>();
+    try (Result r = runner.run()) {
+      for (int i = 0; i < variables.size(); i++) {
+        values.put(variables.get(i), StoredTensor.copyOf(r.get(i)));
+      }
+    }
+    return values;
   }
 
   /** Loss and correct count on a batch without dropout and without training. */

@@ -27,11 +27,16 @@ public final class Npy {
   private Npy() {}
 
   public static Array readFloat32(Path file) throws IOException {
-    ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
+    return readFloat32(Files.readAllBytes(file), file.toString());
+  }
+
+  /** Parses the bytes of a .npy file; {@code name} only labels errors. */
+  public static Array readFloat32(byte[] file, String name) throws IOException {
+    ByteBuffer bytes = ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN);
     byte[] magic = new byte[MAGIC.length];
     bytes.get(magic);
     if (!Arrays.equals(magic, MAGIC)) {
-      throw new IOException(file + " is not a .npy file");
+      throw new IOException(name + " is not a .npy file");
     }
     int major = bytes.get();
     bytes.get(); // minor version
@@ -40,7 +45,7 @@ public final class Npy {
     bytes.get(headerBytes);
     String header = new String(headerBytes, StandardCharsets.ISO_8859_1);
     if (!header.contains("'descr': '<f4'") || !header.contains("'fortran_order': False")) {
-      throw new IOException(file + " is not little-endian float32 in C order: " + header.strip());
+      throw new IOException(name + " is not little-endian float32 in C order: " + header.strip());
     }
     long[] shape = parseShape(header);
     float[] values = new float[Math.toIntExact(Arrays.stream(shape).reduce(1, Math::multiplyExact))];
@@ -49,18 +54,27 @@ public final class Npy {
   }
 
   public static void writeFloat32(Path file, long[] shape, float[] values) throws IOException {
-    ByteBuffer data = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-    data.asFloatBuffer().put(values);
-    write(file, "<f4", shape, data.array());
+    Files.write(file, float32(shape, values));
   }
 
   public static void writeInt64(Path file, long[] shape, long[] values) throws IOException {
-    ByteBuffer data = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
-    data.asLongBuffer().put(values);
-    write(file, "<i8", shape, data.array());
+    Files.write(file, int64(shape, values));
   }
 
-  private static void write(Path file, String descr, long[] shape, byte[] data) throws IOException {
+  /** The bytes of a .npy file holding {@code values}, e.g. for an entry of an .npz archive. */
+  public static byte[] float32(long[] shape, float[] values) {
+    ByteBuffer data = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+    data.asFloatBuffer().put(values);
+    return npy("<f4", shape, data.array());
+  }
+
+  public static byte[] int64(long[] shape, long[] values) {
+    ByteBuffer data = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+    data.asLongBuffer().put(values);
+    return npy("<i8", shape, data.array());
+  }
+
+  private static byte[] npy(String descr, long[] shape, byte[] data) {
     String dims = Arrays.stream(shape).mapToObj(Long::toString).collect(Collectors.joining(", "));
     String header = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (" + dims + (shape.length == 1 ? ",)" : ")") + ", }";
     int unpadded = MAGIC.length + 2 + 2 + header.length() + 1;
@@ -68,7 +82,7 @@ public final class Npy {
     ByteBuffer out = ByteBuffer.allocate(MAGIC.length + 4 + header.length() + data.length).order(ByteOrder.LITTLE_ENDIAN);
     out.put(MAGIC).put((byte) 1).put((byte) 0).putShort((short) header.length());
     out.put(header.getBytes(StandardCharsets.ISO_8859_1)).put(data);
-    Files.write(file, out.array());
+    return out.array();
   }
 
   private static long[] parseShape(String header) throws IOException {
