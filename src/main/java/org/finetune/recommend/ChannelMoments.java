@@ -50,10 +50,13 @@ public record ChannelMoments(long count, double[] mean, double[] variance) {
     if (other.mean.length != mean.length) {
       throw new IllegalArgumentException("cannot merge " + mean.length + " channels with " + other.mean.length);
     }
-    long n = count + other.count;
-    if (n == 0) {
-      return this;
+    if (other.count == 0) {
+      return this; // also keeps an empty batch's undefined (0/0) means out
     }
+    if (count == 0) {
+      return other;
+    }
+    long n = count + other.count;
     double[] m = new double[mean.length];
     double[] v = new double[mean.length];
     for (int c = 0; c < m.length; c++) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -130,7 +131,9 @@ class DemoSimilarityTest {
       }
       n += pixels.length / 3;
     }
-    ChannelMoments m = measured.moments()[0];
+    ChannelMoments m = measured.all(0);
+    // batches of 7, 7, 7, 7, 7, 7, 3: at even positions 4 of each 7 and 2 of the 3
+    assertEquals(26 * 32 * 32, measured.even()[0].count());
     assertEquals(45, measured.images());
     assertEquals(n, m.count());
     for (int c = 0; c < 3; c++) {
@@ -138,6 +141,41 @@ class DemoSimilarityTest {
       assertEquals(mean, m.mean()[c], 1e-5);
       assertEquals(squares[c] / n - mean * mean, m.variance()[c], 1e-5);
     }
+  }
+
+  @Test
+  void twentyImagesGiveTheSameVerdicts() throws IOException {
+    // 4 per class: sampling noise alone would put the base's own digits near the threshold (0.017);
+    // the split-half correction removes it
+    Similarity fewHeldOut = batchNorm(firstOfEachClass(HELD_OUT_DIGITS, 4, temp.resolve("held-4")));
+    Similarity fewDigits59 = batchNorm(firstOfEachClass(DIGITS_5_9, 4, temp.resolve("digits59-4")));
+    System.out.printf(Locale.ROOT, "20 images: held-out digits 0-4 %.3f (D %.4f), digits 5-9 %.3f (D %.4f)%n",
+        fewHeldOut.score(), fewHeldOut.divergence(), fewDigits59.score(), fewDigits59.divergence());
+    assertEquals(20, fewHeldOut.images());
+    assertTrue(fewHeldOut.similar() && fewHeldOut.score() > 0.75, fewHeldOut.toString());
+    assertFalse(fewDigits59.similar(), fewDigits59.toString());
+  }
+
+  @Test
+  void halvesOfTheSameStatisticsShowNoSamplingNoise() {
+    ChannelMoments a = new ChannelMoments(10, new double[] {1, 2}, new double[] {3, 4});
+    assertEquals(0, BatchNormSimilarity.samplingNoise(a, a), 1e-12);
+    // halves a mean shift d apart: a quarter of the symmetrised divergence d^2 / 2
+    ChannelMoments b = new ChannelMoments(10, new double[] {1.6, 2}, new double[] {9, 4});
+    ChannelMoments c = new ChannelMoments(10, new double[] {1, 2}, new double[] {9, 4});
+    assertEquals(0.2 * 0.2 / 2 / 2 / 4, BatchNormSimilarity.samplingNoise(b, c), 1e-9);
+  }
+
+  private static Path firstOfEachClass(Path data, int perClass, Path target) throws IOException {
+    int[] taken = new int[10];
+    for (ImageEntry e : Dataset.open(data).entries()) {
+      if (taken[e.label()]++ < perClass) {
+        Path file = target.resolve(e.path());
+        Files.createDirectories(file.getParent());
+        Files.write(file, e.readBytes());
+      }
+    }
+    return target;
   }
 
   private static Similarity features(Path data) {
