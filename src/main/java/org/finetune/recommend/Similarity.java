@@ -62,7 +62,8 @@ public record Similarity(
         LayerScore output = profile.get(profile.size() - 1);
         LayerScore best = profile.stream().filter(s -> s.layer().equals(cutLayer)).findFirst().orElse(output);
         yield String.format(Locale.ROOT,
-            "the output's features lose %.0f%% of the best layer's above-chance accuracy (threshold %.0f%%):"
+            "no BatchNormalization statistics, so from the features (a weaker measure: see the README):"
+                + " the output's features lose %.0f%% of the best layer's above-chance accuracy (threshold %.0f%%):"
                 + " %s %.2f, %s %.2f (leave-one-out nearest class mean on %d images)",
             100 * divergence, 100 * threshold, output.layer(), output.value(), best.layer(), best.value(), images);
       }

@@ -70,6 +70,7 @@ class RecommendCommandTest {
     CliRun run = CliRun.of("recommend", "--model", Fixtures.model("vgg16-keras3-export").toString(), "--data",
         data.toString(), "--out", out.toString());
     assertEquals(0, run.exitCode(), run.err());
+    assertTrue(run.out().contains("no BatchNormalization statistics, so from the features (a weaker measure"), run.out());
     assertTrue(run.out().contains("the output's features lose"), run.out());
     assertTrue(run.out().contains("(leave-one-out nearest class mean on 18 images)"), run.out());
     List<String> args = new ArrayList<>(printedArguments(run.out()));
