@@ -12,6 +12,8 @@ import org.finetune.error.FineTuneException;
 import org.finetune.export.ExportLayout;
 import org.finetune.model.BaseNetwork;
 import org.finetune.model.ServingSignature;
+import org.finetune.recommend.Recommendation;
+import org.finetune.recommend.Recommender;
 import org.finetune.train.EpochMetrics;
 import org.finetune.train.Evaluation;
 import org.finetune.train.History;
@@ -46,6 +48,34 @@ public final class FineTuner {
   /** What preprocessing {@code train} would use for this base when none is given. */
   public static String guessPreprocessingDescription(BaseNetwork base) {
     return PreprocessingChoice.resolve(null, base).describe();
+  }
+
+  /**
+   * Which of the four transfer-learning cases training {@code model} on {@code data} is, and the
+   * {@code train} command for it (exporting to {@code serving/<data set name>}); see {@link Recommender}.
+   */
+  public static Recommendation recommend(Path model, Path data) {
+    return recommend(model, data, null, null);
+  }
+
+  /** As {@link #recommend(Path, Path)}, the command exporting to {@code out}. */
+  public static Recommendation recommend(Path model, Path data, Path out) {
+    return recommend(model, data, out, null);
+  }
+
+  /**
+   * As {@link #recommend(Path, Path, Path)}, reading the images with {@code preprocess} (as {@code
+   * --preprocess} takes it; null to guess it as {@code train} does).
+   */
+  public static Recommendation recommend(Path model, Path data, Path out, String preprocess) {
+    BaseNetwork base = BaseNetwork.load(model);
+    Dataset dataset = Dataset.open(data);
+    PreprocessingChoice choice = PreprocessingChoice.resolve(preprocess, base);
+    ServingSignature sig = base.signature();
+    ImageSpec spec = new ImageSpec(sig.height(), sig.width(), sig.channels());
+    try (ImageDecoder decoder = new ImageDecoder(spec, choice.mode())) {
+      return Recommender.recommend(base, dataset, decoder, data, out == null ? Recommender.defaultOut(data) : out, preprocess);
+    }
   }
 
   /** Trains, evaluates on the test data if given, and exports to {@code request.output()}. */

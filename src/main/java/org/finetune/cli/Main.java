@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       InspectCommand.class,
       TrainCommand.class,
+      RecommendCommand.class,
       PredictCommand.class,
       DemoCommand.class,
       CommandLine.HelpCommand.class
