@@ -17,15 +17,22 @@ final class ConsoleProgress implements TrainingListener {
 
   private final PrintWriter err;
   private final boolean interactive;
+  private final boolean epochs;
   private ProgressBar bar;
 
   ConsoleProgress(PrintWriter err) {
-    this(err, System.console() != null);
+    this(err, System.console() != null, true);
   }
 
-  ConsoleProgress(PrintWriter err, boolean interactive) {
+  private ConsoleProgress(PrintWriter err, boolean interactive, boolean epochs) {
     this.err = err;
     this.interactive = interactive;
+    this.epochs = epochs;
+  }
+
+  /** Reports skipped images and warnings only, for runs that print a summary of their own. */
+  static ConsoleProgress warningsOnly(PrintWriter err) {
+    return new ConsoleProgress(err, false, false);
   }
 
   @Override
@@ -56,6 +63,9 @@ final class ConsoleProgress implements TrainingListener {
     if (bar != null) {
       bar.close();
       bar = null;
+    }
+    if (!epochs) {
+      return;
     }
     StringBuilder line = new StringBuilder();
     String phase = m.phase().equals(Trainer.HEAD_PHASE) ? "" : " (" + m.phase() + ")";

@@ -13,26 +13,33 @@ import org.junit.jupiter.api.io.TempDir;
 /** The demo, as {@code mvn -q exec:java} runs it: pre-training on digits 0-4 must clearly help on 5-9. */
 class DemoTest {
 
-  private static final Pattern ROW = Pattern.compile("(pre-trained on digits 0-4|random initialisation)\\s+([0-9.]+)");
+  private static final Pattern ROW =
+      Pattern.compile("(?m)^(\\S.*?)( \\*)?\\s+(pre-trained|random)\\s+([0-9.]+)\\s+[0-9.]+s$");
 
   @Test
-  void preTrainedBaseBeatsARandomOneClearly(@TempDir Path out) throws Exception {
+  void everyStrategyRunsAndPreTrainingHelpsClearly(@TempDir Path out) throws Exception {
     CliRun run = CliRun.of("demo", "--out", out.toString());
     assertEquals(0, run.exitCode(), run.err());
     Matcher m = ROW.matcher(run.out());
-    double pretrained = -1;
-    double random = -1;
+    java.util.Map<String, Double> accuracy = new java.util.LinkedHashMap<>();
+    String recommended = null;
     while (m.find()) {
-      double accuracy = Double.parseDouble(m.group(2));
-      if (m.group(1).startsWith("pre")) {
-        pretrained = accuracy;
-      } else {
-        random = accuracy;
+      String key = m.group(1).trim() + " / " + m.group(3);
+      accuracy.put(key, Double.parseDouble(m.group(4)));
+      if (m.group(2) != null) {
+        recommended = key;
       }
     }
+    assertEquals(5, accuracy.size(), run.out());
+    assertTrue(accuracy.keySet().stream().anyMatch(k -> k.startsWith("cut --at ")), run.out());
+    assertTrue(accuracy.containsKey("full / pre-trained") && accuracy.keySet().stream().anyMatch(k -> k.startsWith("unfreeze")));
+    double pretrained = accuracy.get("freeze / pre-trained");
+    double random = accuracy.get("freeze / random");
     assertTrue(pretrained >= 0.55, "pre-trained test accuracy " + pretrained + "\n" + run.out());
     assertTrue(pretrained - random >= 0.25, "pre-trained " + pretrained + " vs random " + random);
-    assertTrue(run.out().contains("Exported the pre-trained model to " + out.resolve("1")), run.out());
+    assertTrue(run.out().contains("recommend: small and different -> cut --at "), run.out());
+    assertTrue(recommended != null && accuracy.get(recommended) >= pretrained, "recommended " + recommended + ": " + accuracy);
+    assertTrue(run.out().contains("Exported the recommended model to " + out.resolve("1")), run.out());
     assertTrue(Files.exists(out.resolve("1").resolve("saved_model.pb")));
 
     Path seven;
