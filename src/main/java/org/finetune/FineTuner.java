@@ -17,6 +17,7 @@ import org.finetune.recommend.Recommender;
 import org.finetune.train.EpochMetrics;
 import org.finetune.train.Evaluation;
 import org.finetune.train.History;
+import org.finetune.train.CacheSettings;
 import org.finetune.train.StrategyPlan;
 import org.finetune.train.Trainer;
 import org.finetune.train.TrainingListener;
@@ -132,7 +133,8 @@ public final class FineTuner {
     ImageDecoder decoder = new ImageDecoder(p.spec, p.preprocessing.mode());
     Trainer trainer = null;
     try {
-      trainer = new Trainer(p.plan, request.head(), p.data.classNames().size(), request.training(), decoder, request.strict());
+      trainer = new Trainer(p.plan, request.head(), p.data.classNames().size(), request.training(), decoder,
+          request.strict(), cacheSettings(request, p));
       History history = trainer.fit(split.train(), split.validation(), listener);
       return new TrainedModel(
           request, p.plan.base(), p.data.classNames(), p.preprocessing, decoder, trainer, history,
@@ -144,6 +146,21 @@ public final class FineTuner {
       decoder.close();
       throw e;
     }
+  }
+
+  /**
+   * The cache's namespace names everything its features depend on: the base's files (by content),
+   * the layer whose output is cached, the preprocessing and the input size.
+   */
+  private static CacheSettings cacheSettings(FineTuneRequest request, Prepared p) {
+    if (!request.useCache()) {
+      return CacheSettings.OFF;
+    }
+    BaseNetwork base = p.plan.base();
+    String namespace = "model " + base.fingerprint() + "\noutput " + base.outputRef()
+        + "\npreprocessing " + p.preprocessing.mode().modeName() + "\ninput " + p.spec;
+    Path dir = request.cacheDirectory() != null ? request.cacheDirectory() : CacheSettings.defaultDirectory();
+    return new CacheSettings(true, dir, namespace);
   }
 
   private static Evaluation lastValidation(History history, int images) {

@@ -84,6 +84,14 @@ final class ConsoleProgress implements TrainingListener {
   }
 
   @Override
+  public void note(String message) {
+    if (epochs) {
+      pauseBar();
+      err.println("note: " + message);
+    }
+  }
+
+  @Override
   public void warning(String message) {
     pauseBar();
     err.println("warning: " + message);

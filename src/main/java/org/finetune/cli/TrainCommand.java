@@ -48,6 +48,12 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--strict", description = "Stop at the first unreadable image instead of skipping it.")
   boolean strict;
 
+  @Option(names = "--no-cache", description = "Do not cache the frozen base's outputs: run the base on every image in every epoch.")
+  boolean noCache;
+
+  @Option(names = "--cache-dir", paramLabel = "DIR", description = "Where the base's outputs are cached (default: ~/.cache/keras-finetune-java/features).")
+  Path cacheDir;
+
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
@@ -64,6 +70,8 @@ final class TrainCommand implements Callable<Integer> {
             .exportVersion(exportVersion)
             .strict(strict)
             .strategy(strategy.config())
+            .useCache(!noCache)
+            .cacheDirectory(cacheDir)
             .build();
     FineTuneResult result = FineTuner.run(request, new ConsoleProgress(err));
     report(out, result);

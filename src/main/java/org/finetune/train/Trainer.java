@@ -2,9 +2,11 @@ package org.finetune.train;
 
 import java.nio.file.Path;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.finetune.cache.FeatureCache;
 import org.finetune.data.Batch;
 import org.finetune.data.BatchOptions;
 import org.finetune.data.BatchStream;
@@ -15,6 +17,7 @@ import org.finetune.data.UnreadableImageException;
 import org.finetune.head.HeadConfig;
 import org.finetune.model.StoredTensor;
 import org.finetune.model.WeightLoader;
+import org.tensorflow.ndarray.Shape;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
@@ -32,6 +35,8 @@ public final class Trainer implements AutoCloseable {
   private final StrategyPlan plan;
   private final ImageDecoder decoder;
   private final boolean strict;
+  private final CachedFeatures features;
+  private final String cacheNote;
   private final Set<String> skipped = new HashSet<>();
 
   /**
@@ -40,14 +45,37 @@ public final class Trainer implements AutoCloseable {
    *
    * @param decoder turns image files into the base's input; the caller owns it
    * @param strict stop at the first unreadable image instead of skipping it
+   * @param cache where to keep the frozen base's outputs; used only when no phase trains the base
    */
   public Trainer(
-      StrategyPlan plan, HeadConfig head, int classes, TrainingConfig config, ImageDecoder decoder, boolean strict) {
+      StrategyPlan plan,
+      HeadConfig head,
+      int classes,
+      TrainingConfig config,
+      ImageDecoder decoder,
+      boolean strict,
+      CacheSettings cache) {
     this.graph =
         new TrainingGraph(plan.base(), head, classes, config, plan.fineTuneVariables(),
             plan.config().fineTuneLearningRate(config.learningRate()));
     this.config = config;
     this.plan = plan;
+    if (!cache.enabled()) {
+      this.features = null;
+      this.cacheNote = "the feature cache is off (--no-cache): the base runs on every image in every epoch";
+    } else if (plan.hasFineTunePhase()) {
+      this.features = null;
+      this.cacheNote = "the feature cache is off: phase 2 trains base layers, so the base's outputs change";
+    } else {
+      Shape shape = graph.featureShape();
+      long floats = 1;
+      for (int d = 1; d < shape.numDimensions(); d++) {
+        floats *= shape.get(d); // the batch dimension is unknown; every other one is static
+      }
+      this.features = new CachedFeatures(FeatureCache.open(cache.directory(), cache.namespace(), Math.toIntExact(floats)), shape);
+      this.cacheNote = "the base's outputs are cached in " + cache.directory()
+          + ": computed once per image, reused in every epoch and later runs (--no-cache to turn off)";
+    }
     this.decoder = decoder;
     this.strict = strict;
   }
@@ -58,6 +86,11 @@ public final class Trainer implements AutoCloseable {
    * Epochs are numbered across both phases, as Keras' {@code initial_epoch} does.
    */
   public History fit(List<ImageEntry> train, List<ImageEntry> validation, TrainingListener listener) {
+    listener.note(cacheNote);
+    if (features != null) {
+      train = prepareFeatures(train, listener);
+      validation = prepareFeatures(validation, listener);
+    }
     History history = new History();
     int fineTuneEpochs = plan.hasFineTunePhase() ? plan.config().fineTuneEpochs() : 0;
     int total = config.epochs() + fineTuneEpochs;
@@ -78,18 +111,18 @@ public final class Trainer implements AutoCloseable {
     double lossSum = 0;
     long correct = 0;
     long images = 0;
-    BatchOptions options = BatchOptions.shuffled(config.batchSize(), config.seed()).withStrict(strict);
-    try (BatchStream batches = BatchStream.open(train, decoder, options, epoch, skipListener(listener))) {
-      int step = 0;
+    int step = 0;
+    try (Batches batches = trainingBatches(train, epoch, listener)) {
       while (batches.hasNext()) {
-        Batch batch = batches.next();
         TrainingGraph.StepResult result;
-        try (TFloat32 x = batch.pixelsTensor(); TInt32 y = batch.labelsTensor()) {
-          result = graph.train(x, y, fineTune);
+        int size;
+        try (Labelled batch = batches.next()) {
+          result = graph.train(batch.inputs(), batch.labels(), fineTune, batch.features());
+          size = batch.size();
         }
-        lossSum += (double) result.meanLoss() * batch.size();
+        lossSum += (double) result.meanLoss() * size;
         correct += result.correct();
-        images += batch.size();
+        images += size;
         listener.stepFinished(++step, images, lossSum / images, (double) correct / images);
       }
     }
@@ -111,18 +144,23 @@ public final class Trainer implements AutoCloseable {
 
   /** Loss and accuracy on {@code entries}, without dropout, in order. */
   public Evaluation evaluate(List<ImageEntry> entries, TrainingListener listener) {
+    if (features != null) {
+      entries = prepareFeatures(entries, listener);
+    }
+    return evaluatePrepared(entries, listener);
+  }
+
+  private Evaluation evaluatePrepared(List<ImageEntry> entries, TrainingListener listener) {
     if (entries.isEmpty()) {
       return Evaluation.empty();
     }
     double lossSum = 0;
     long correct = 0;
     long images = 0;
-    BatchOptions options = BatchOptions.inOrder(config.batchSize()).withStrict(strict);
-    try (BatchStream batches = BatchStream.open(entries, decoder, options, 0, skipListener(listener))) {
+    try (Batches batches = evaluationBatches(entries, listener)) {
       while (batches.hasNext()) {
-        Batch batch = batches.next();
-        try (TFloat32 x = batch.pixelsTensor(); TInt32 y = batch.labelsTensor()) {
-          TrainingGraph.StepResult result = graph.evaluate(x, y);
+        try (Labelled batch = batches.next()) {
+          TrainingGraph.StepResult result = graph.evaluate(batch.inputs(), batch.labels(), batch.features());
           lossSum += (double) result.meanLoss() * batch.size();
           correct += result.correct();
           images += batch.size();
@@ -130,6 +168,85 @@ public final class Trainer implements AutoCloseable {
       }
     }
     return images == 0 ? Evaluation.empty() : new Evaluation(lossSum / images, (double) correct / images, images, correct);
+  }
+
+  /** A batch ready for the graph: images or the base's outputs, with labels; closes both tensors. */
+  private record Labelled(TFloat32 inputs, TInt32 labels, boolean features, int size) implements AutoCloseable {
+    @Override
+    public void close() {
+      try (TFloat32 i = inputs; TInt32 l = labels) {
+        // closes both
+      }
+    }
+  }
+
+  /** An epoch's batches; closing stops any decoding still under way. */
+  private interface Batches extends Iterator<Labelled>, AutoCloseable {
+    @Override
+    void close();
+  }
+
+  private Batches trainingBatches(List<ImageEntry> entries, int epoch, TrainingListener listener) {
+    if (features != null) {
+      return cachedBatches(features.batches(entries, config.batchSize(), config.seed(), epoch, true));
+    }
+    return decodedBatches(entries, BatchOptions.shuffled(config.batchSize(), config.seed()).withStrict(strict), epoch, listener);
+  }
+
+  private Batches evaluationBatches(List<ImageEntry> entries, TrainingListener listener) {
+    if (features != null) {
+      return cachedBatches(features.batches(entries, config.batchSize(), config.seed(), 0, false));
+    }
+    return decodedBatches(entries, BatchOptions.inOrder(config.batchSize()).withStrict(strict), 0, listener);
+  }
+
+  private Batches cachedBatches(List<List<ImageEntry>> batches) {
+    Iterator<List<ImageEntry>> each = batches.iterator();
+    return new Batches() {
+      @Override
+      public void close() {
+        // nothing runs ahead
+      }
+
+      @Override
+      public boolean hasNext() {
+        return each.hasNext();
+      }
+
+      @Override
+      public Labelled next() {
+        List<ImageEntry> batch = each.next();
+        return new Labelled(features.features(batch), CachedFeatures.labels(batch), true, batch.size());
+      }
+    };
+  }
+
+  /** Batches decoded ahead by the stream's workers. */
+  private Batches decodedBatches(List<ImageEntry> entries, BatchOptions options, int epoch, TrainingListener listener) {
+    BatchStream stream = BatchStream.open(entries, decoder, options, epoch, skipListener(listener));
+    return new Batches() {
+      @Override
+      public void close() {
+        stream.close();
+      }
+
+      @Override
+      public boolean hasNext() {
+        return stream.hasNext();
+      }
+
+      @Override
+      public Labelled next() {
+        Batch batch = stream.next();
+        return new Labelled(batch.pixelsTensor(), batch.labelsTensor(), false, batch.size());
+      }
+    };
+  }
+
+  /** Computes the base's outputs for images the cache lacks; returns the images that have them. */
+  private List<ImageEntry> prepareFeatures(List<ImageEntry> entries, TrainingListener listener) {
+    BatchOptions options = BatchOptions.inOrder(config.batchSize()).withStrict(strict);
+    return features.prepare(entries, decoder, graph, options, skipListener(listener));
   }
 
   /** Class probabilities for one batch of preprocessed images. */

@@ -19,6 +19,7 @@ import org.tensorflow.Session;
 import org.tensorflow.framework.losses.CategoricalCrossentropy;
 import org.tensorflow.framework.optimizers.Optimizer.GradAndVar;
 import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
@@ -146,9 +147,17 @@ final class TrainingGraph implements AutoCloseable {
    * layers; returns the batch's mean loss and correct count (with dropout, as Keras reports).
    */
   StepResult train(TFloat32 images, TInt32 batchLabels, boolean fineTune) {
+    return train(images, batchLabels, fineTune, false);
+  }
+
+  /**
+   * As {@link #train(TFloat32, TInt32, boolean)}; with {@code features} the batch holds the base's
+   * output instead of images, fed in place of it so the base does not run (head-only steps).
+   */
+  StepResult train(TFloat32 batch, TInt32 batchLabels, boolean fineTune, boolean features) {
     try (Result r =
         session.runner()
-            .feed(base.input(), images)
+            .feed(features ? base.output() : base.input(), batch)
             .feed(labels, batchLabels)
             .addTarget(step(fineTune).update())
             .fetch(trainLoss)
@@ -184,12 +193,32 @@ final class TrainingGraph implements AutoCloseable {
     return values;
   }
 
-  /** Loss and correct count on a batch without dropout and without training. */
-  StepResult evaluate(TFloat32 images, TInt32 batchLabels) {
+  /** Loss and correct count on a batch of images (or of the base's outputs) without dropout and without training. */
+  StepResult evaluate(TFloat32 batch, TInt32 batchLabels, boolean features) {
     try (Result r =
-        session.runner().feed(base.input(), images).feed(labels, batchLabels).fetch(evalLoss).fetch(evalCorrect).run()) {
+        session.runner()
+            .feed(features ? base.output() : base.input(), batch)
+            .feed(labels, batchLabels)
+            .fetch(evalLoss)
+            .fetch(evalCorrect)
+            .run()) {
       return new StepResult(scalar(r, 0), (int) scalar(r, 1));
     }
+  }
+
+  /** The base's output for a batch of images, flattened in C order. */
+  float[] features(TFloat32 images) {
+    try (Result r = session.runner().feed(base.input(), images).fetch(base.output()).run()) {
+      TFloat32 out = (TFloat32) r.get(0);
+      float[] values = new float[(int) out.size()];
+      out.copyTo(DataBuffers.of(values, false, false));
+      return values;
+    }
+  }
+
+  /** Static shape of the base's output, -1 for the batch. */
+  Shape featureShape() {
+    return base.output().shape();
   }
 
   /** Class probabilities [n, classes] for a batch. */
