@@ -95,9 +95,8 @@ final class CachedFeatures {
     };
     try (BatchStream batches = BatchStream.open(todo, decoder, BatchOptions.inOrder(options.batchSize()).withStrict(options.strict()), 0, collect)) {
       while (batches.hasNext()) {
-        Batch batch = batches.next();
-        try (TFloat32 pixels = batch.pixelsTensor()) {
-          float[] values = graph.features(pixels);
+        try (Batch batch = batches.next()) {
+          float[] values = graph.features(batch.pixels());
           cache.putAll(batch.entries().stream().map(keys::get).toList(), FloatBuffer.wrap(values));
         }
       }

@@ -170,12 +170,19 @@ public final class Trainer implements AutoCloseable {
     return images == 0 ? Evaluation.empty() : new Evaluation(lossSum / images, (double) correct / images, images, correct);
   }
 
-  /** A batch ready for the graph: images or the base's outputs, with labels; closes both tensors. */
-  private record Labelled(TFloat32 inputs, TInt32 labels, boolean features, int size) implements AutoCloseable {
+  /**
+   * A batch ready for the graph: images or the base's outputs, with labels. Closing it closes the
+   * labels and whatever owns the inputs (the decoded batch, or the features tensor itself).
+   */
+  private record Labelled(TFloat32 inputs, TInt32 labels, boolean features, int size, AutoCloseable owner)
+      implements AutoCloseable {
     @Override
     public void close() {
-      try (TFloat32 i = inputs; TInt32 l = labels) {
-        // closes both
+      labels.close();
+      try {
+        owner.close();
+      } catch (Exception e) {
+        throw new IllegalStateException("closing a batch cannot fail", e);
       }
     }
   }
@@ -216,7 +223,8 @@ public final class Trainer implements AutoCloseable {
       @Override
       public Labelled next() {
         List<ImageEntry> batch = each.next();
-        return new Labelled(features.features(batch), CachedFeatures.labels(batch), true, batch.size());
+        TFloat32 inputs = features.features(batch);
+        return new Labelled(inputs, CachedFeatures.labels(batch), true, batch.size(), inputs);
       }
     };
   }
@@ -238,7 +246,7 @@ public final class Trainer implements AutoCloseable {
       @Override
       public Labelled next() {
         Batch batch = stream.next();
-        return new Labelled(batch.pixelsTensor(), batch.labelsTensor(), false, batch.size());
+        return new Labelled(batch.pixels(), batch.labelsTensor(), false, batch.size(), batch);
       }
     };
   }
@@ -251,9 +259,7 @@ public final class Trainer implements AutoCloseable {
 
   /** Class probabilities for one batch of preprocessed images. */
   public float[][] predict(Batch batch) {
-    try (TFloat32 x = batch.pixelsTensor()) {
-      return graph.predict(x);
-    }
+    return graph.predict(batch.pixels());
   }
 
   private SkipListener skipListener(TrainingListener listener) {

@@ -134,13 +134,19 @@ final class TrainingGraph implements AutoCloseable {
     return tf.reduceSum(tf.dtypes.cast(tf.math.equal(predicted, labels), TFloat32.class), tf.constant(0));
   }
 
-  private static ConfigProto sessionConfig(int threads) {
-    ConfigProto.Builder b = ConfigProto.newBuilder();
-    if (threads > 0) {
-      b.setIntraOpParallelismThreads(threads).setInterOpParallelismThreads(Math.min(2, threads));
-    }
-    return b.build();
+  /**
+   * Intra-op threads (the parallelism inside one convolution or matmul): all cores unless told
+   * otherwise. Inter-op threads: two, since these graphs are chains of large ops, and more would
+   * only compete with the image-decoding workers.
+   */
+  static ConfigProto sessionConfig(int threads) {
+    int intra = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+    return ConfigProto.newBuilder()
+        .setIntraOpParallelismThreads(intra)
+        .setInterOpParallelismThreads(Math.min(2, intra))
+        .build();
   }
+
 
   /**
    * One Adam step on a batch, of the head alone or (fineTune) of the head and the unfrozen base
