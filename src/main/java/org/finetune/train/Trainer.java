@@ -38,6 +38,7 @@ public final class Trainer implements AutoCloseable {
   private final CachedFeatures features;
   private final String cacheNote;
   private final Set<String> skipped = new HashSet<>();
+  private long globalStep;
 
   /**
    * Builds the training graph for a plan (the base to use and what phase 2 trains) and loads the
@@ -117,7 +118,7 @@ public final class Trainer implements AutoCloseable {
         TrainingGraph.StepResult result;
         int size;
         try (Labelled batch = batches.next()) {
-          result = graph.train(batch.inputs(), batch.labels(), fineTune, batch.features());
+          result = graph.train(batch.inputs(), batch.labels(), fineTune, batch.features(), globalStep++);
           size = batch.size();
         }
         lossSum += (double) result.meanLoss() * size;

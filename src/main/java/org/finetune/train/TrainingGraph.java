@@ -26,6 +26,7 @@ import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
+import org.tensorflow.types.TInt64;
 import org.tensorflow.types.family.TType;
 
 /**
@@ -45,6 +46,8 @@ final class TrainingGraph implements AutoCloseable {
   private final Session session;
   private final ImportedNetwork base;
   private final Placeholder<TInt32> labels;
+  private final Placeholder<TInt64> dropoutSeed;
+  private final long seed;
   private final Operand<TFloat32> trainLoss;
   private final Operand<TFloat32> trainCorrect;
   private final Step headStep;
@@ -79,11 +82,13 @@ final class TrainingGraph implements AutoCloseable {
       Operand<TFloat32> oneHot = tf.oneHot(labels, tf.constant(classes), tf.constant(1f), tf.constant(0f));
       CategoricalCrossentropy loss = new CategoricalCrossentropy(true);
 
-      Operand<TFloat32> trainLogits = head.logits(tf.withSubScope("train"), base.output(), true);
+      seed = config.seed();
+      dropoutSeed = tf.withName("dropout_seed").placeholder(TInt64.class, Placeholder.shape(Shape.of(2)));
+      Operand<TFloat32> trainLogits = head.logits(tf.withSubScope("train"), base.output(), dropoutSeed);
       trainLoss = loss.call(tf, oneHot, trainLogits);
       trainCorrect = correct(tf, trainLogits);
 
-      Operand<TFloat32> evalLogits = head.logits(tf.withSubScope("eval"), base.output(), false);
+      Operand<TFloat32> evalLogits = head.logits(tf.withSubScope("eval"), base.output());
       evalLoss = loss.call(tf, oneHot, evalLogits);
       evalCorrect = correct(tf, evalLogits);
       probabilities = tf.nn.softmax(evalLogits);
@@ -153,17 +158,21 @@ final class TrainingGraph implements AutoCloseable {
    * layers; returns the batch's mean loss and correct count (with dropout, as Keras reports).
    */
   StepResult train(TFloat32 images, TInt32 batchLabels, boolean fineTune) {
-    return train(images, batchLabels, fineTune, false);
+    return train(images, batchLabels, fineTune, false, 0);
   }
 
   /**
    * As {@link #train(TFloat32, TInt32, boolean)}; with {@code features} the batch holds the base's
    * output instead of images, fed in place of it so the base does not run (head-only steps).
+   *
+   * @param step the run's step number, which with the seed fixes this step's dropout masks
    */
-  StepResult train(TFloat32 batch, TInt32 batchLabels, boolean fineTune, boolean features) {
-    try (Result r =
+  StepResult train(TFloat32 batch, TInt32 batchLabels, boolean fineTune, boolean features, long step) {
+    try (TInt64 stepSeed = TInt64.vectorOf(seed, step);
+        Result r =
         session.runner()
             .feed(features ? base.output() : base.input(), batch)
+            .feed(dropoutSeed, stepSeed)
             .feed(labels, batchLabels)
             .addTarget(step(fineTune).update())
             .fetch(trainLoss)
@@ -188,8 +197,15 @@ final class TrainingGraph implements AutoCloseable {
   Map<String, StoredTensor> gradients(TFloat32 images, TInt32 batchLabels, boolean fineTune) {
     Step step = step(fineTune);
     List<String> variables = fineTune ? fineTuneVariables : headVariables;
-    Session.Runner runner = session.runner().feed(base.input(), images).feed(labels, batchLabels);
-    step.gradients().forEach(runner::fetch);
+    try (TInt64 stepSeed = TInt64.vectorOf(seed, 0)) {
+      Session.Runner runner =
+          session.runner().feed(base.input(), images).feed(labels, batchLabels).feed(dropoutSeed, stepSeed);
+      step.gradients().forEach(runner::fetch);
+      return fetchNamed(runner, variables);
+    }
+  }
+
+  private static Map<String, StoredTensor> fetchNamed(Session.Runner runner, List<String> variables) {
     Map<String, StoredTensor> values = new LinkedHashMap<>();
     try (Result r = runner.run()) {
       for (int i = 0; i < variables.size(); i++) {
