@@ -20,6 +20,8 @@ import org.finetune.train.TrainingConfig;
  * @param strategy freeze (default), cut, unfreeze or full, with its settings
  * @param useCache cache the frozen base's outputs on disk (when no phase trains the base)
  * @param cacheDirectory where; null for {@link CacheSettings#defaultDirectory()}
+ * @param resume continue the interrupted run of the same configuration from its last checkpoint
+ * @param checkpointDirectory where runs keep checkpoints; null for {@code <output>/.checkpoints}
  */
 public record FineTuneRequest(
     Path model,
@@ -33,7 +35,9 @@ public record FineTuneRequest(
     boolean strict,
     StrategyConfig strategy,
     boolean useCache,
-    Path cacheDirectory) {
+    Path cacheDirectory,
+    boolean resume,
+    Path checkpointDirectory) {
 
   public FineTuneRequest {
     if (model == null) {
@@ -65,6 +69,8 @@ public record FineTuneRequest(
     private StrategyConfig strategy = StrategyConfig.FREEZE;
     private boolean useCache = true;
     private Path cacheDirectory;
+    private boolean resume;
+    private Path checkpointDirectory;
 
     public Builder model(Path model) {
       this.model = model;
@@ -126,10 +132,20 @@ public record FineTuneRequest(
       return this;
     }
 
+    public Builder resume(boolean resume) {
+      this.resume = resume;
+      return this;
+    }
+
+    public Builder checkpointDirectory(Path checkpointDirectory) {
+      this.checkpointDirectory = checkpointDirectory;
+      return this;
+    }
+
     public FineTuneRequest build() {
       return new FineTuneRequest(
           model, data, testData, output, head, training, preprocessing, exportVersion, strict, strategy, useCache,
-          cacheDirectory);
+          cacheDirectory, resume, checkpointDirectory);
     }
   }
 }

@@ -12,7 +12,6 @@ import org.finetune.data.BatchOptions;
 import org.finetune.data.BatchStream;
 import org.finetune.data.ImageDecoder;
 import org.finetune.data.ImageEntry;
-import org.finetune.data.Shuffle;
 import org.finetune.data.SkipListener;
 import org.finetune.data.UnreadableImageException;
 import org.tensorflow.ndarray.Shape;
@@ -104,9 +103,8 @@ final class CachedFeatures {
     return unreadable;
   }
 
-  /** The epoch's batches of features and labels, in the order Shuffle gives (or as listed). */
-  List<List<ImageEntry>> batches(List<ImageEntry> entries, int batchSize, long seed, int epoch, boolean shuffle) {
-    List<ImageEntry> order = shuffle ? Shuffle.of(entries, seed, epoch) : entries;
+  /** {@code entries} in batches, in their order (the caller shuffles). */
+  List<List<ImageEntry>> batches(List<ImageEntry> order, int batchSize) {
     List<List<ImageEntry>> batches = new ArrayList<>();
     for (int start = 0; start < order.size(); start += batchSize) {
       batches.add(order.subList(start, Math.min(order.size(), start + batchSize)));

@@ -12,8 +12,10 @@ import org.finetune.data.BatchOptions;
 import org.finetune.data.BatchStream;
 import org.finetune.data.ImageDecoder;
 import org.finetune.data.ImageEntry;
+import org.finetune.data.Shuffle;
 import org.finetune.data.SkipListener;
 import org.finetune.data.UnreadableImageException;
+import org.finetune.error.FineTuneException;
 import org.finetune.head.HeadConfig;
 import org.finetune.model.StoredTensor;
 import org.finetune.model.WeightLoader;
@@ -81,39 +83,79 @@ public final class Trainer implements AutoCloseable {
     this.strict = strict;
   }
 
+  /** As {@link #fit(List, List, TrainingListener, RunCheckpoints, boolean)} without checkpoints. */
+  public History fit(List<ImageEntry> train, List<ImageEntry> validation, TrainingListener listener) {
+    return fit(train, validation, listener, null, false);
+  }
+
   /**
    * Trains the head for {@code config.epochs()} epochs, then, if the plan has a phase 2, the head
    * and the unfrozen base layers for its epochs; validates on {@code validation} after each epoch.
    * Epochs are numbered across both phases, as Keras' {@code initial_epoch} does.
+   *
+   * <p>With {@code checkpoints}, every finished epoch is saved there, and a stop the listener asks
+   * for ends the run after the current batch with a checkpoint of it; with {@code resume}, the run
+   * continues from the last checkpoint, and ends as the uninterrupted run would have.
+   *
+   * @throws FineTuneException of kind INTERRUPTED when the listener asked to stop
    */
-  public History fit(List<ImageEntry> train, List<ImageEntry> validation, TrainingListener listener) {
+  public History fit(
+      List<ImageEntry> train, List<ImageEntry> validation, TrainingListener listener, RunCheckpoints checkpoints,
+      boolean resume) {
     listener.note(cacheNote);
     if (features != null) {
       train = prepareFeatures(train, listener);
       validation = prepareFeatures(validation, listener);
     }
-    History history = new History();
+    TrainingProgress progress = resume ? restore(checkpoints, listener) : TrainingProgress.start();
+    History history = new History(progress.history());
     int fineTuneEpochs = plan.hasFineTunePhase() ? plan.config().fineTuneEpochs() : 0;
     int total = config.epochs() + fineTuneEpochs;
-    for (int epoch = 1; epoch <= total; epoch++) {
-      boolean fineTune = epoch > config.epochs();
-      history.add(runEpoch(fineTune, epoch, total, train, validation, listener));
+    for (int epoch = progress.epoch(); epoch <= total; epoch++) {
+      EpochMetrics metrics = runEpoch(epoch, total, train, validation, listener, progress, checkpoints);
+      history.add(metrics);
+      progress = new TrainingProgress(epoch + 1, 0, globalStep, 0, 0, 0, 0, history.epochs());
+      if (checkpoints != null) {
+        checkpoints.save(graph, progress);
+      }
+      if (epoch < total && listener.stopRequested()) {
+        stop(checkpoints, progress, checkpoints != null);
+      }
     }
     return history;
   }
 
+  private TrainingProgress restore(RunCheckpoints checkpoints, TrainingListener listener) {
+    RunCheckpoints.Saved saved =
+        checkpoints == null ? null : checkpoints.latest().orElse(null);
+    if (saved == null) {
+      throw FineTuneException.badOption(
+          "Nothing to resume: no interrupted run of this configuration"
+              + (checkpoints == null ? "" : " in " + checkpoints.directory())
+              + " (the model, data and options must be those of the interrupted run)");
+    }
+    graph.restore(saved.weights());
+    TrainingProgress progress = saved.progress();
+    globalStep = progress.globalStep();
+    listener.note("resuming at epoch " + progress.epoch() + ", step " + progress.step() + " from " + checkpoints.directory());
+    return progress;
+  }
+
+  /** Runs one epoch, from the progress' step if it is the epoch the progress stands in. */
   private EpochMetrics runEpoch(
-      boolean fineTune, int epoch, int epochs, List<ImageEntry> train, List<ImageEntry> validation,
-      TrainingListener listener) {
+      int epoch, int epochs, List<ImageEntry> train, List<ImageEntry> validation, TrainingListener listener,
+      TrainingProgress progress, RunCheckpoints checkpoints) {
+    boolean fineTune = epoch > config.epochs();
     String phase = fineTune ? FINE_TUNE_PHASE : HEAD_PHASE;
-    int steps = (train.size() + config.batchSize() - 1) / config.batchSize();
-    listener.epochStarted(phase, epoch, epochs, steps, train.size());
+    boolean resumed = epoch == progress.epoch() && !progress.atEpochBoundary();
+    int step = resumed ? progress.step() : 0;
+    double lossSum = resumed ? progress.lossSum() : 0;
+    long correct = resumed ? progress.correct() : 0;
+    long images = resumed ? progress.images() : 0;
+    double earlier = resumed ? progress.seconds() : 0;
+    listener.epochStarted(phase, epoch, epochs, (train.size() + config.batchSize() - 1) / config.batchSize(), train.size());
     long start = System.nanoTime();
-    double lossSum = 0;
-    long correct = 0;
-    long images = 0;
-    int step = 0;
-    try (Batches batches = trainingBatches(train, epoch, listener)) {
+    try (Batches batches = trainingBatches(train, epoch, step, listener)) {
       while (batches.hasNext()) {
         TrainingGraph.StepResult result;
         int size;
@@ -125,10 +167,18 @@ public final class Trainer implements AutoCloseable {
         correct += result.correct();
         images += size;
         listener.stepFinished(++step, images, lossSum / images, (double) correct / images);
+        if (listener.stopRequested() && batches.hasNext()) { // at the epoch's end, fit saves and stops
+          TrainingProgress now = new TrainingProgress(epoch, step, globalStep, lossSum, correct, images,
+              earlier + (System.nanoTime() - start) / 1e9, progress.history());
+          if (checkpoints != null) {
+            checkpoints.save(graph, now);
+          }
+          stop(checkpoints, now, checkpoints != null);
+        }
       }
     }
-    double seconds = (System.nanoTime() - start) / 1e9;
-    Evaluation val = validation.isEmpty() ? null : evaluate(validation, listener);
+    double seconds = earlier + (System.nanoTime() - start) / 1e9;
+    Evaluation val = validation.isEmpty() ? null : evaluatePrepared(validation, listener);
     EpochMetrics metrics =
         new EpochMetrics(
             phase,
@@ -141,6 +191,15 @@ public final class Trainer implements AutoCloseable {
             images / seconds);
     listener.epochFinished(metrics);
     return metrics;
+  }
+
+  /** Ends the run: the user asked to stop; {@code saved} when a checkpoint of {@code progress} exists. */
+  private static void stop(RunCheckpoints checkpoints, TrainingProgress progress, boolean saved) {
+    String where = progress.atEpochBoundary()
+        ? "after epoch " + (progress.epoch() - 1)
+        : "in epoch " + progress.epoch() + " after step " + progress.step();
+    throw new FineTuneException(FineTuneException.Kind.INTERRUPTED, "Training stopped by request " + where
+        + (saved ? "; a checkpoint is in " + checkpoints.directory() + ": run the same command with --resume to continue" : ""));
   }
 
   /** Loss and accuracy on {@code entries}, without dropout, in order. */
@@ -194,16 +253,22 @@ public final class Trainer implements AutoCloseable {
     void close();
   }
 
-  private Batches trainingBatches(List<ImageEntry> entries, int epoch, TrainingListener listener) {
+  /**
+   * The epoch's batches in its shuffled order, from batch {@code skip} on (a resumed epoch): the
+   * order depends on (seed, epoch) alone, so the batches are those the epoch had.
+   */
+  private Batches trainingBatches(List<ImageEntry> entries, int epoch, int skip, TrainingListener listener) {
+    List<ImageEntry> order = Shuffle.of(entries, config.seed(), epoch);
+    List<ImageEntry> rest = order.subList(Math.min(order.size(), skip * config.batchSize()), order.size());
     if (features != null) {
-      return cachedBatches(features.batches(entries, config.batchSize(), config.seed(), epoch, true));
+      return cachedBatches(features.batches(rest, config.batchSize()));
     }
-    return decodedBatches(entries, BatchOptions.shuffled(config.batchSize(), config.seed()).withStrict(strict), epoch, listener);
+    return decodedBatches(rest, BatchOptions.inOrder(config.batchSize()).withStrict(strict), 0, listener);
   }
 
   private Batches evaluationBatches(List<ImageEntry> entries, TrainingListener listener) {
     if (features != null) {
-      return cachedBatches(features.batches(entries, config.batchSize(), config.seed(), 0, false));
+      return cachedBatches(features.batches(entries, config.batchSize()));
     }
     return decodedBatches(entries, BatchOptions.inOrder(config.batchSize()).withStrict(strict), 0, listener);
   }

@@ -56,6 +56,7 @@ final class TrainingGraph implements AutoCloseable {
   private final Operand<TFloat32> evalCorrect;
   private final Operand<TFloat32> probabilities;
   private final List<String> headVariables;
+  private final Checkpointer checkpointer;
   private final List<String> fineTuneVariables;
 
   /**
@@ -105,6 +106,7 @@ final class TrainingGraph implements AutoCloseable {
         fineTuneStep = minimize(tf, fineTuneVariables, "adam_fine_tune", fineTuneLearningRate);
       }
 
+      checkpointer = new Checkpointer(graph); // after the optimizers: their slots are variables too
       opened = new Session(graph, sessionConfig(config.threads()));
       WeightLoader.assign(opened, network.weights()); // the session's first run also initialises the head and Adam
       session = opened;
@@ -265,7 +267,12 @@ final class TrainingGraph implements AutoCloseable {
 
   /** Writes every variable (base, head, optimizer state) to a checkpoint at {@code prefix}. */
   void save(Path prefix) {
-    session.save(prefix.toString());
+    checkpointer.save(session, prefix);
+  }
+
+  /** Sets every variable from a checkpoint {@link #save} wrote. */
+  void restore(Path prefix) {
+    checkpointer.restore(session, prefix);
   }
 
   List<String> headVariables() {

@@ -25,4 +25,12 @@ public interface TrainingListener {
 
   /** Something the user should know that does not stop the run, e.g. a guessed setting. */
   default void warning(String message) {}
+
+  /**
+   * Asked after every training step: true ends the run after this batch, with a checkpoint to
+   * resume from when the run keeps checkpoints (e.g. on Ctrl-C).
+   */
+  default boolean stopRequested() {
+    return false;
+  }
 }
