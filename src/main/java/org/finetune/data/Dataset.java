@@ -44,6 +44,11 @@ public record Dataset(String source, List<String> classNames, List<ImageEntry> e
     if (Files.isDirectory(path)) {
       return DirectoryScanner.scan(path);
     }
+    if (!Files.isRegularFile(path)) {
+      // a pipe or device would block the scan, or never end
+      throw FineTuneException.badData(
+          "data set " + path + " is neither a folder nor a regular file (a pipe or device?); expected " + EXPECTED_LAYOUT);
+    }
     return ArchiveScanner.scan(path);
   }
 
