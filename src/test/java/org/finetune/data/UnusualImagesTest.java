@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.finetune.testing.Npy;
 import org.finetune.testing.Python;
+import org.finetune.testing.UnusualImages;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

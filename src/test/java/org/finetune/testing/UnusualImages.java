@@ -1,4 +1,4 @@
-package org.finetune.data;
+package org.finetune.testing;
 
 import java.awt.Transparency;
 import java.awt.color.ColorSpace;
@@ -10,18 +10,21 @@ import java.awt.image.WritableRaster;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.zip.CRC32;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageWriter;
 import javax.imageio.stream.ImageOutputStream;
 
 /** Image files real data sets hold but test images rarely are: 16-bit PNG, CMYK JPEG, animated GIF. */
-final class UnusualImages {
+public final class UnusualImages {
 
   private UnusualImages() {}
 
   /** A 16-bit RGB PNG; sample (x, y, band) is {@code value(x, y, band)} on 0..65535. */
-  static byte[] png16(int width, int height, Sample value) {
+  public static byte[] png16(int width, int height, Sample value) {
     ComponentColorModel model =
         new ComponentColorModel(
             ColorSpace.getInstance(ColorSpace.CS_sRGB), new int[] {16, 16, 16}, false, false,
@@ -38,7 +41,7 @@ final class UnusualImages {
   }
 
   /** The 8-bit PNG holding {@code value(x, y, band)} on 0..255. */
-  static byte[] png8(int width, int height, Sample value) {
+  public static byte[] png8(int width, int height, Sample value) {
     BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
     for (int y = 0; y < height; y++) {
       for (int x = 0; x < width; x++) {
@@ -49,7 +52,7 @@ final class UnusualImages {
   }
 
   /** A four-component (CMYK) JPEG written from a raw raster, as print workflows produce. */
-  static byte[] cmykJpeg(int width, int height) {
+  public static byte[] cmykJpeg(int width, int height) {
     WritableRaster raster = Raster.createInterleavedRaster(DataBuffer.TYPE_BYTE, width, height, 4, null);
     for (int y = 0; y < height; y++) {
       for (int x = 0; x < width; x++) {
@@ -74,7 +77,7 @@ final class UnusualImages {
   }
 
   /** A GIF of several frames, one per image given, in order. */
-  static byte[] animatedGif(BufferedImage... frames) {
+  public static byte[] animatedGif(BufferedImage... frames) {
     ImageWriter writer = ImageIO.getImageWritersByFormatName("gif").next();
     try (ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         ImageOutputStream out = ImageIO.createImageOutputStream(bytes)) {
@@ -93,9 +96,45 @@ final class UnusualImages {
     }
   }
 
+  /** A solid-colour RGB image. */
+  public static BufferedImage solid(int width, int height, int r, int g, int b) {
+    BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+    for (int y = 0; y < height; y++) {
+      for (int x = 0; x < width; x++) {
+        image.setRGB(x, y, (r << 16) | (g << 8) | b);
+      }
+    }
+    return image;
+  }
+
+  /**
+   * A PNG that declares {@code width x height} in its IHDR chunk but holds one tiny data chunk: what
+   * a decompression bomb looks like before it is inflated.
+   */
+  public static byte[] pngDeclaring(int width, int height) {
+    ByteBuffer ihdr = ByteBuffer.allocate(13).putInt(width).putInt(height).put(new byte[] {8, 2, 0, 0, 0});
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'});
+    chunk(out, "IHDR", ihdr.array());
+    chunk(out, "IDAT", new byte[] {0x78, (byte) 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01});
+    chunk(out, "IEND", new byte[0]);
+    return out.toByteArray();
+  }
+
+  private static void chunk(ByteArrayOutputStream out, String type, byte[] data) {
+    byte[] typeBytes = type.getBytes(StandardCharsets.US_ASCII);
+    CRC32 crc = new CRC32();
+    crc.update(typeBytes);
+    crc.update(data);
+    out.writeBytes(ByteBuffer.allocate(4).putInt(data.length).array());
+    out.writeBytes(typeBytes);
+    out.writeBytes(data);
+    out.writeBytes(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
+  }
+
   /** A sample value by position and band. */
   @FunctionalInterface
-  interface Sample {
+  public interface Sample {
     int at(int x, int y, int band);
   }
 
