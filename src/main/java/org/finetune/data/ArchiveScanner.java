@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.Enumeration;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarUtils;
@@ -77,6 +78,7 @@ final class ArchiveScanner {
   }
 
   private void readZip() throws IOException {
+    requireZipDirectoryFits();
     try (ZipFile zip = ZipFile.builder().setPath(archive).get()) {
       Enumeration<ZipArchiveEntry> entries = zip.getEntriesInPhysicalOrder();
       while (entries.hasMoreElements()) {
@@ -137,6 +139,26 @@ final class ArchiveScanner {
     in.reset();
     return TarArchiveInputStream.matches(header, header.length)
         || (header.length == 512 && TarUtils.verifyCheckSum(header));
+  }
+
+  /**
+   * A zip reader loads the whole central directory before the first entry, about 600 bytes of
+   * memory per entry, and keeps it until it is closed: check what the directory's extent could
+   * hold first, against the entry limit and, at {@link #ENTRY_OVERHEAD} per entry, the budget.
+   */
+  private void requireZipDirectoryFits() throws IOException {
+    OptionalLong extent = ZipCentralDirectory.extent(archive);
+    if (extent.isEmpty()) {
+      return; // no end record where it should be: the zip reader says what is wrong
+    }
+    long mostEntries = extent.getAsLong() / ZipCentralDirectory.MIN_ENTRY_BYTES;
+    if (mostEntries > maxEntries) {
+      throw FineTuneException.badData(
+          "archive " + archive + " has a central directory of " + extent.getAsLong() + " bytes, room for up to "
+              + mostEntries + " entries, more than the " + maxEntries + " an image data set needs; refused before"
+              + " reading it (extract it and pass the folder if it is genuine)");
+    }
+    hold(mostEntries * ENTRY_OVERHEAD); // held by the zip reader until the scan ends
   }
 
   private void countEntry() {

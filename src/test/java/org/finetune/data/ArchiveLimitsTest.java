@@ -6,10 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
+import org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
 import org.finetune.error.FineTuneException;
 import org.junit.jupiter.api.Test;
@@ -94,6 +98,45 @@ class ArchiveLimitsTest {
     FineTuneException e = refused(archive, 4 * MIB, ArchiveScanner.MAX_ENTRIES);
     assertTrue(e.getMessage().startsWith("archive " + archive + " holds more image data than the 4 MiB"), e.getMessage());
     assertEquals(20_001, ArchiveScanner.scan(archive, 64 * MIB, ArchiveScanner.MAX_ENTRIES).size(), "fine with room");
+  }
+
+  /** {@code count} empty entries a/0.png, ... and b/0.png in a zip; with {@code declared}, the end record lies about the count. */
+  private Path manyZipEntries(String name, int count, Integer declared) throws IOException {
+    Path file = dir.resolve(name);
+    try (ZipArchiveOutputStream zip = new ZipArchiveOutputStream(file)) {
+      for (int i = 0; i <= count; i++) {
+        zip.putArchiveEntry(new ZipArchiveEntry(i == count ? "b/0.png" : "a/" + i + ".png"));
+        zip.closeArchiveEntry();
+      }
+    }
+    if (declared != null) {
+      byte[] bytes = Files.readAllBytes(file);
+      int eocd = bytes.length - 22; // no comment: the end record is the last 22 bytes
+      ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putShort(eocd + 8, declared.shortValue())
+          .putShort(eocd + 10, declared.shortValue());
+      Files.write(file, bytes);
+    }
+    return file;
+  }
+
+  @Test
+  void aZipWhoseDirectoryCouldHoldTooManyEntriesIsRefusedBeforeItIsLoaded() throws IOException {
+    Path archive = manyZipEntries("many.zip", 5000, null);
+    FineTuneException e = refused(archive, 1L << 40, 1000);
+    assertTrue(e.getMessage().matches("archive " + java.util.regex.Pattern.quote(archive.toString())
+        + " has a central directory of \\d+ bytes, room for up to \\d+ entries, more than the 1000 an image data set"
+        + " needs; refused before reading it \\(extract it and pass the folder if it is genuine\\)"), e.getMessage());
+    // the end record's count is not trusted: the same directory declaring 2 entries is refused alike
+    Path lying = manyZipEntries("lying.zip", 5000, 2);
+    assertEquals(e.getMessage().replace(archive.toString(), lying.toString()), refused(lying, 1L << 40, 1000).getMessage());
+  }
+
+  @Test
+  void aZipDirectoryCountsAgainstTheMemoryBudgetBeforeItIsLoaded() throws IOException {
+    Path archive = manyZipEntries("tiny.zip", 20_000, null);
+    FineTuneException e = refused(archive, 4 * MIB, ArchiveScanner.MAX_ENTRIES);
+    assertTrue(e.getMessage().startsWith("archive " + archive + " holds more image data than the 4 MiB"), e.getMessage());
+    assertEquals(20_001, ArchiveScanner.scan(archive, 128 * MIB, ArchiveScanner.MAX_ENTRIES).size(), "fine with room");
   }
 
   @Test
