@@ -26,6 +26,8 @@ public final class ChildJvm {
     }
   }
 
+  private static final int PRELUDE_FAILED = 99;
+
   private ChildJvm() {}
 
   /**
@@ -38,7 +40,7 @@ public final class ChildJvm {
     if (!"root".equals(System.getProperty("user.name"))) {
       command.add("--map-root-user");
     }
-    String script = prelude + " || exit 99; \"$0\" -cp \"$FINETUNE_CP\" org.finetune.cli.Main \"$@\"; rc=$?; " + postlude + "; exit $rc";
+    String script = prelude + " || exit " + PRELUDE_FAILED + "; \"$0\" -cp \"$FINETUNE_CP\" org.finetune.cli.Main \"$@\"; rc=$?; " + postlude + "; exit $rc";
     command.addAll(List.of("sh", "-c", script));
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(List.of(args));
@@ -52,6 +54,12 @@ public final class ChildJvm {
       process.destroyForcibly();
       throw new IllegalStateException("the child JVM did not finish within 5 minutes: " + command);
     }
-    return new Run(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+    String errText = Files.readString(err, StandardCharsets.UTF_8);
+    if (process.exitValue() == PRELUDE_FAILED || errText.startsWith("unshare:")) {
+      throw new IllegalStateException(
+          "could not mount in a private mount namespace (these tests need root with CAP_SYS_ADMIN, or unprivileged"
+              + " user namespaces): " + errText.strip());
+    }
+    return new Run(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8), errText);
   }
 }
