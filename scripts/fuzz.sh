@@ -48,7 +48,7 @@ for target in "${targets[@]}"; do
     --instrumentation_includes='org.finetune.**:org.apache.commons.compress.**' \
     --keep_going=20 \
     -max_total_time="$seconds" -timeout=30 -rss_limit_mb=6144 -max_len=65536 \
-    -artifact_prefix="$findings/" -print_final_stats=1 \
+    --reproducer_path="$findings" -artifact_prefix="$findings/" -print_final_stats=1 \
     "$corpus" "$out/seeds/$target" >"$log" 2>&1
   rc=$?
   set -e
