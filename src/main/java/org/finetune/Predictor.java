@@ -1,5 +1,6 @@
 package org.finetune;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -11,10 +12,12 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
+import org.finetune.data.ImageContent;
 import org.finetune.data.ImageDecoder;
 import org.finetune.data.ImageSpec;
 import org.finetune.data.Preprocessing;
 import org.finetune.error.FineTuneException;
+import org.finetune.error.IoErrors;
 import org.finetune.export.ExportLayout;
 import org.finetune.export.ExportManifest;
 import org.finetune.export.ModelExporter;
@@ -64,9 +67,8 @@ public final class Predictor implements AutoCloseable {
     Path dir = versionDirectory(export);
     ExportManifest manifest = readManifest(dir);
     List<String> labels = readLabels(dir);
-    List<Long> shape = manifest.serving().inputShape();
-    ImageSpec spec = new ImageSpec(shape.get(1).intValue(), shape.get(2).intValue(), shape.get(3).intValue());
-    ImageDecoder decoder = new ImageDecoder(spec, Preprocessing.parse(manifest.preprocessing().mode()));
+    ImageSpec spec = inputSpec(dir, manifest);
+    ImageDecoder decoder = new ImageDecoder(spec, preprocessing(dir, manifest));
     try {
       SavedModelBundle bundle = SavedModelBundle.load(dir.toString(), "serve");
       return new Predictor(dir, manifest, labels, bundle, decoder);
@@ -92,23 +94,64 @@ public final class Predictor implements AutoCloseable {
   }
 
   private static ExportManifest readManifest(Path dir) {
-    Path file = dir.resolve(ModelExporter.MANIFEST_FILE);
+    Path file = requireFile(dir, ModelExporter.MANIFEST_FILE);
     try {
       return JSON.readValue(file.toFile(), ExportManifest.class);
-    } catch (IOException e) {
+    } catch (JsonProcessingException e) {
       throw FineTuneException.badModel(
-          "Not an export of this tool: cannot read " + file + " (" + e.getMessage().lines().findFirst().orElse("") + ")");
+          "Not an export of this tool: cannot parse " + file + " (" + firstLine(e.getOriginalMessage()) + ")");
+    } catch (IOException e) {
+      throw FineTuneException.badModel("Cannot read " + file + ": " + IoErrors.describe(e));
     }
   }
 
   private static List<String> readLabels(Path dir) {
+    Path file = requireFile(dir, ModelExporter.LABELS_FILE);
     try {
-      return Files.readAllLines(dir.resolve(ModelExporter.LABELS_FILE), StandardCharsets.UTF_8).stream()
-          .filter(l -> !l.isEmpty())
-          .toList();
+      return Files.readAllLines(file, StandardCharsets.UTF_8).stream().filter(l -> !l.isEmpty()).toList();
     } catch (IOException e) {
-      throw FineTuneException.badModel("Cannot read " + dir.resolve(ModelExporter.LABELS_FILE) + ": " + e.getMessage());
+      throw FineTuneException.badModel("Cannot read " + file + ": " + IoErrors.describe(e));
     }
+  }
+
+  private static Path requireFile(Path dir, String name) {
+    Path file = dir.resolve(name);
+    if (!Files.isRegularFile(file)) {
+      throw FineTuneException.badModel("Not an export of this tool: " + dir + " has no " + name);
+    }
+    return file;
+  }
+
+  /** The model's input size from {@code finetune.json}: [batch, height, width, channels]. */
+  private static ImageSpec inputSpec(Path dir, ExportManifest manifest) {
+    List<Long> shape = manifest.serving() == null ? null : manifest.serving().inputShape();
+    if (shape == null || shape.size() != 4 || shape.subList(1, 4).stream().anyMatch(d -> d == null || d < 1 || d > Integer.MAX_VALUE)) {
+      throw FineTuneException.badModel(
+          "Not an export of this tool: " + dir.resolve(ModelExporter.MANIFEST_FILE)
+              + " should give serving.inputShape as [batch, height, width, channels], found " + shape);
+    }
+    try {
+      return new ImageSpec(shape.get(1).intValue(), shape.get(2).intValue(), shape.get(3).intValue());
+    } catch (FineTuneException e) {
+      throw FineTuneException.badModel("Unusable export " + dir + ": " + e.getMessage());
+    }
+  }
+
+  private static Preprocessing preprocessing(Path dir, ExportManifest manifest) {
+    String mode = manifest.preprocessing() == null ? null : manifest.preprocessing().mode();
+    if (mode == null) {
+      throw FineTuneException.badModel(
+          "Not an export of this tool: " + dir.resolve(ModelExporter.MANIFEST_FILE) + " names no preprocessing mode");
+    }
+    try {
+      return Preprocessing.parse(mode);
+    } catch (FineTuneException e) {
+      throw FineTuneException.badModel("Unusable export " + dir + ": " + e.getMessage());
+    }
+  }
+
+  private static String firstLine(String message) {
+    return message == null ? "" : message.lines().findFirst().orElse("").strip();
   }
 
   /** The version directory in use. */
@@ -170,13 +213,19 @@ public final class Predictor implements AutoCloseable {
   }
 
   private static byte[] readImage(Path image) {
-    if (!Files.isRegularFile(image)) {
+    if (!Files.exists(image)) {
       throw FineTuneException.badData("Image not found: " + image);
     }
+    if (Files.isDirectory(image)) {
+      throw FineTuneException.badData("Image " + image + " is a directory; expected an image file");
+    }
+    if (!Files.isRegularFile(image)) {
+      throw FineTuneException.badData("Image " + image + " is not a regular file (a pipe or device?); expected an image file");
+    }
     try {
-      return Files.readAllBytes(image);
+      return new ImageContent.OnDisk(image).read();
     } catch (IOException e) {
-      throw FineTuneException.badData("Cannot read image " + image + ": " + e.getMessage());
+      throw FineTuneException.badData("Cannot read image " + image + ": " + IoErrors.describe(e));
     }
   }
 

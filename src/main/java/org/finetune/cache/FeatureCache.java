@@ -16,6 +16,8 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
 import org.finetune.error.FineTuneException;
 
 /**
@@ -40,6 +42,9 @@ public final class FeatureCache implements AutoCloseable {
 
   /** Where a record lives. */
   private record Slot(int shard, int index) {}
+
+  /** One lock per cache directory for the writers of this JVM; see {@link #putAll}. */
+  private static final ConcurrentHashMap<Path, ReentrantLock> IN_PROCESS_LOCKS = new ConcurrentHashMap<>();
 
   private final Path dir;
   private final int floats;
@@ -110,6 +115,19 @@ public final class FeatureCache implements AutoCloseable {
    * @param features the records, {@code hashes.size() * recordFloats()} floats from position 0
    */
   public void putAll(List<byte[]> hashes, FloatBuffer features) {
+    // A file lock is held by the whole JVM: a second FileChannel.lock() on the same file from this
+    // JVM throws OverlappingFileLockException instead of waiting. Two runs in one JVM sharing a
+    // cache directory therefore queue on an in-process lock first.
+    ReentrantLock inProcess = IN_PROCESS_LOCKS.computeIfAbsent(dir.toAbsolutePath().normalize(), d -> new ReentrantLock());
+    inProcess.lock();
+    try {
+      putAllLocked(hashes, features);
+    } finally {
+      inProcess.unlock();
+    }
+  }
+
+  private void putAllLocked(List<byte[]> hashes, FloatBuffer features) {
     try (FileChannel lockChannel = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock lock = lockChannel.lock()) {
       readNewIndexEntries(); // another process may have added some meanwhile

@@ -2,6 +2,7 @@ package org.finetune.cli;
 
 import java.io.PrintWriter;
 import org.finetune.error.FineTuneException;
+import org.tensorflow.exceptions.TFResourceExhaustedException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -55,7 +56,7 @@ public final class Main implements Runnable {
   }
 
   /** One clear line for a problem the user can fix; a stack trace only for our own bugs. */
-  private static int reportFailure(Exception e, CommandLine cli, CommandLine.ParseResult parsed) {
+  static int reportFailure(Exception e, CommandLine cli, CommandLine.ParseResult parsed) {
     PrintWriter err = cli.getErr();
     if (e instanceof FineTuneException f) {
       if (!StopOnInterrupt.shuttingDown) { // else StopOnInterrupt reported it before the JVM ends
@@ -63,9 +64,22 @@ public final class Main implements Runnable {
       }
       return f.kind().exitCode();
     }
+    if (e instanceof TFResourceExhaustedException) {
+      // Out of memory for a tensor (a huge --dense or --batch-size): the user's to fix, not a bug.
+      err.println("error: TensorFlow ran out of memory: " + outOfMemoryLine(e.getMessage())
+          + "; lower --batch-size or --dense, or use a machine with more memory");
+      return FineTuneException.Kind.RUNTIME.exitCode();
+    }
     err.println("internal error: " + e);
     e.printStackTrace(err);
     return ExitCodes.INTERNAL;
+  }
+
+  /** "OOM when allocating tensor with shape[1280,2000000000] and type float", without device and hint. */
+  static String outOfMemoryLine(String message) {
+    String line = message == null ? "" : message.lines().findFirst().orElse("").strip();
+    int device = line.indexOf(" on /job:");
+    return device > 0 ? line.substring(0, device) : line;
   }
 
   private static int reportBadArguments(CommandLine.ParameterException e, String[] args) {

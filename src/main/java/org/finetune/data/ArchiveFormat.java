@@ -9,6 +9,7 @@ import org.apache.commons.compress.archivers.ArchiveException;
 import org.apache.commons.compress.archivers.ArchiveStreamFactory;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 import org.finetune.error.FineTuneException;
+import org.finetune.error.IoErrors;
 
 /**
  * The archive formats a data set may come in, told apart by their first bytes rather than the
@@ -34,7 +35,7 @@ enum ArchiveFormat {
     } catch (ArchiveException e) {
       throw unsupported(file, "its content is not a zip, tar or gzip-compressed tar archive");
     } catch (IOException e) {
-      throw new FineTuneException(FineTuneException.Kind.BAD_DATA, "cannot read data set " + file + ": " + e, e);
+      throw new FineTuneException(FineTuneException.Kind.BAD_DATA, "cannot read data set " + file + ": " + IoErrors.describe(e), e);
     }
   }
 

@@ -10,8 +10,11 @@ import org.finetune.error.FineTuneException;
  * @param seed the shuffle seed; with the epoch number it fixes the order completely
  * @param workers decoding threads
  * @param strict whether an unreadable image fails the stream instead of being skipped
+ * @param requireEveryClass whether a class whose images in the stream are all unreadable fails the
+ *     stream (see {@link ClassCoverage}): yes for training, where such a class could never be
+ *     learnt; no for validation and test
  */
-public record BatchOptions(int batchSize, boolean shuffle, long seed, int workers, boolean strict) {
+public record BatchOptions(int batchSize, boolean shuffle, long seed, int workers, boolean strict, boolean requireEveryClass) {
 
   public BatchOptions {
     if (batchSize < 1) {
@@ -22,22 +25,29 @@ public record BatchOptions(int batchSize, boolean shuffle, long seed, int worker
     }
   }
 
-  /** Training: shuffled anew each epoch, one worker per processor, unreadable images skipped. */
+  /**
+   * Training: shuffled anew each epoch, one worker per processor, unreadable images skipped, but
+   * every class must keep a readable image.
+   */
   public static BatchOptions shuffled(int batchSize, long seed) {
-    return new BatchOptions(batchSize, true, seed, defaultWorkers(), false);
+    return new BatchOptions(batchSize, true, seed, defaultWorkers(), false, true);
   }
 
   /** Validation and test: data set order, one worker per processor, unreadable images skipped. */
   public static BatchOptions inOrder(int batchSize) {
-    return new BatchOptions(batchSize, false, 0L, defaultWorkers(), false);
+    return new BatchOptions(batchSize, false, 0L, defaultWorkers(), false, false);
   }
 
   public BatchOptions withWorkers(int count) {
-    return new BatchOptions(batchSize, shuffle, seed, count, strict);
+    return new BatchOptions(batchSize, shuffle, seed, count, strict, requireEveryClass);
   }
 
   public BatchOptions withStrict(boolean failOnUnreadable) {
-    return new BatchOptions(batchSize, shuffle, seed, workers, failOnUnreadable);
+    return new BatchOptions(batchSize, shuffle, seed, workers, failOnUnreadable, requireEveryClass);
+  }
+
+  public BatchOptions withRequireEveryClass(boolean require) {
+    return new BatchOptions(batchSize, shuffle, seed, workers, strict, require);
   }
 
   static int defaultWorkers() {

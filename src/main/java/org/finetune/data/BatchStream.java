@@ -22,7 +22,9 @@ import org.tensorflow.types.TFloat32;
  * Batches come in a fixed order: shuffled by (seed, epoch), or the split's order.
  *
  * <p>An unreadable image is reported to the {@link SkipListener} and left out, so its batch is
- * one smaller; in strict mode it fails the stream instead. Close the stream to stop the workers,
+ * one smaller; in strict mode it fails the stream instead. A training stream ({@link
+ * BatchOptions#requireEveryClass()}) also fails when the last image of a class turns out unreadable
+ * and none of that class was readable. Close the stream to stop the workers,
  * also when stopping early; closing waits until no worker uses the decoder any more. One thread
  * takes the batches; the stream itself is not for sharing between consumers.
  */
@@ -38,6 +40,7 @@ public final class BatchStream implements Iterator<Batch>, AutoCloseable {
   private final BatchOptions options;
   private final SkipListener listener;
   private final ExecutorService workers;
+  private final ClassCoverage coverage;
   private final ArrayDeque<PendingBatch> pending = new ArrayDeque<>();
   private int nextStart;
   private int skipped;
@@ -55,6 +58,7 @@ public final class BatchStream implements Iterator<Batch>, AutoCloseable {
     this.decoder = decoder;
     this.options = options;
     this.listener = listener;
+    this.coverage = options.requireEveryClass() ? new ClassCoverage(order) : null;
     this.workers = Executors.newFixedThreadPool(options.workers(), daemonThreads());
   }
 
@@ -89,6 +93,7 @@ public final class BatchStream implements Iterator<Batch>, AutoCloseable {
    * The next batch, waiting for its images if needed.
    *
    * @throws UnreadableImageException in strict mode, for the first unreadable image of the batch
+   * @throws FineTuneException for a training stream, when a class has no readable image
    */
   @Override
   public Batch next() {
@@ -178,13 +183,16 @@ public final class BatchStream implements Iterator<Batch>, AutoCloseable {
       UnreadableImageException problem = await(batch.results().get(i));
       if (problem == null) {
         kept.add(i);
+        if (coverage != null) {
+          coverage.readable(batch.entries().get(i));
+        }
       } else if (options.strict()) {
-        batch.pixels().close();
-        close();
+        closeWith(batch);
         throw problem;
       } else {
         skipped++;
         listener.skipped(problem);
+        requireCoverage(batch, i, problem);
       }
     }
     List<ImageEntry> entries = kept.stream().map(batch.entries()::get).toList();
@@ -194,6 +202,27 @@ public final class BatchStream implements Iterator<Batch>, AutoCloseable {
     try (TFloat32 all = batch.pixels()) {
       return kept.isEmpty() ? null : new Batch(decoder.spec(), compact(all, kept), entries);
     }
+  }
+
+  private void requireCoverage(PendingBatch batch, int index, UnreadableImageException problem) {
+    if (coverage == null) {
+      return;
+    }
+    try {
+      coverage.unreadable(batch.entries().get(index), problem.reason());
+    } catch (FineTuneException e) {
+      closeWith(batch);
+      throw e;
+    }
+  }
+
+  /**
+   * Closes the stream and then the tensor of a batch taken out of it: in that order, since workers
+   * may still be decoding the batch's later images into the tensor until the stream has stopped them.
+   */
+  private void closeWith(PendingBatch batch) {
+    close();
+    batch.pixels().close();
   }
 
   /** The slots {@code kept} of {@code all}, in a tensor of their own. */

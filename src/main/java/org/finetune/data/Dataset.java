@@ -44,6 +44,11 @@ public record Dataset(String source, List<String> classNames, List<ImageEntry> e
     if (Files.isDirectory(path)) {
       return DirectoryScanner.scan(path);
     }
+    if (!Files.isRegularFile(path)) {
+      // a pipe or device would block the scan, or never end
+      throw FineTuneException.badData(
+          "data set " + path + " is neither a folder nor a regular file (a pipe or device?); expected " + EXPECTED_LAYOUT);
+    }
     return ArchiveScanner.scan(path);
   }
 
@@ -66,9 +71,26 @@ public record Dataset(String source, List<String> classNames, List<ImageEntry> e
     return dataset;
   }
 
-  /** Splits by a hash of each image's path: see {@link Split#byPathHash}. */
+  /**
+   * Splits by a hash of each image's path: see {@link Split#byPathHash}. Every class must keep a
+   * training image: a class whose few images all fall on the validation side could never be learnt.
+   */
   public Split split(double validationFraction) {
-    return Split.byPathHash(entries, validationFraction);
+    Split split = Split.byPathHash(entries, validationFraction);
+    if (!split.train().isEmpty()) {
+      int[] training = countPerClass(classNames.size(), split.train());
+      int[] all = imagesPerClass();
+      for (int label = 0; label < training.length; label++) {
+        if (training[label] == 0) {
+          throw FineTuneException.badData(
+              "class '" + classNames.get(label) + "' in " + source + " has no training images: "
+                  + (all[label] == 1 ? "its only image falls" : "all " + all[label] + " of its images fall")
+                  + " in the validation split (--val-split " + validationFraction
+                  + ", chosen by a hash of each path); add images to it or lower --val-split");
+        }
+      }
+    }
+    return split;
   }
 
   /** Number of images per class, indexed by label. */

@@ -1,10 +1,9 @@
 package org.finetune.data;
 
 import java.io.IOException;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.NoSuchFileException;
 import java.util.Locale;
 import org.finetune.error.FineTuneException;
+import org.finetune.error.IoErrors;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
@@ -83,7 +82,7 @@ public final class ImageDecoder implements AutoCloseable {
     try {
       bytes = entry.readBytes();
     } catch (IOException e) {
-      throw new UnreadableImageException(entry.location(), "cannot read it: " + describe(e));
+      throw new UnreadableImageException(entry.location(), "cannot read it: " + IoErrors.describe(e));
     }
     decodeInto(bytes, entry.location(), batch, index);
   }
@@ -170,16 +169,6 @@ public final class ImageDecoder implements AutoCloseable {
    */
   private static ConfigProto callerThreadConfig() {
     return ConfigProto.newBuilder().setInterOpParallelismThreads(-1).build();
-  }
-
-  private static String describe(IOException e) {
-    if (e instanceof NoSuchFileException) {
-      return "the file does not exist (any more)";
-    }
-    if (e instanceof AccessDeniedException) {
-      return "permission denied";
-    }
-    return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
   }
 
   private static String firstLine(String message) {

@@ -76,7 +76,11 @@ record ImageHeader(String format, long width, long height, long pixels) {
     return of("BMP", width, height);
   }
 
-  /** Walks the image descriptors after the logical screen, measuring every frame. */
+  /**
+   * Walks the image descriptors after the logical screen, measuring every frame, record by record
+   * as giflib does, so that every frame TensorFlow's decoder would find is counted (a walk that
+   * lost step with giflib's could miss frames and let a bomb through: ImageHeaderFuzzTarget).
+   */
   private static ImageHeader gif(Bytes b) {
     b.require(13, "GIF");
     long width = b.u16le(6);
@@ -95,7 +99,10 @@ record ImageHeader(String format, long width, long height, long pixels) {
         canvasHeight = Math.max(canvasHeight, frameHeight);
         pos = skipSubBlocks(b, pos + 10 + colorTableSize(b.u8(pos + 9)) + 1);
       } else if (block == 0x21) {
-        pos = skipSubBlocks(b, pos + 2);
+        // As giflib (DGifSlurp) reads an extension: the label, one sub-block whatever its length,
+        // then sub-blocks up to an empty one. An empty first sub-block does not end it there.
+        int first = pos + 2;
+        pos = first < b.length() ? skipSubBlocks(b, first + 1 + b.u8(first)) : first;
       } else {
         break; // trailer, or data the decoder will reject itself
       }

@@ -2,10 +2,13 @@ package org.finetune.export;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.OptionalLong;
 import java.util.stream.Stream;
 import org.finetune.error.FineTuneException;
+import org.finetune.error.IoErrors;
 
 /**
  * TF Serving's directory layout: {@code <root>/<version>/} with integer versions, of which the
@@ -27,10 +30,17 @@ public final class ExportLayout {
       throw new FineTuneException(
           FineTuneException.Kind.EXPORT, "Output path exists and is not a directory: " + root);
     }
-    Path existing = nearestExisting(root);
-    if (!Files.isWritable(existing)) {
-      throw new FineTuneException(FineTuneException.Kind.EXPORT, "Output directory is not writable: " + existing);
+    if (!Files.exists(root) && Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
+      throw new FineTuneException(
+          FineTuneException.Kind.EXPORT, "Output path is a symbolic link to nothing: " + root);
     }
+    Path existing = nearestExisting(root);
+    if (!Files.isDirectory(existing)) {
+      throw new FineTuneException(
+          FineTuneException.Kind.EXPORT,
+          "Output directory " + root + " cannot be created: " + existing + " is a file, not a directory");
+    }
+    requireWritable(existing);
     if (requestedVersion.isPresent()) {
       long v = requestedVersion.getAsLong();
       if (v < 1) {
@@ -62,6 +72,21 @@ public final class ExportLayout {
           + 1;
     } catch (IOException e) {
       throw new FineTuneException(FineTuneException.Kind.EXPORT, "Cannot list " + root + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Makes and removes a hidden directory in {@code dir}: the permission bits that {@link
+   * Files#isWritable} reads say nothing for root, nor for /proc, and only an attempt is sure.
+   * TF Serving ignores the probe should it ever see it (hidden, not a number).
+   */
+  private static void requireWritable(Path dir) {
+    try {
+      Files.delete(Files.createTempDirectory(dir, ".finetune-write-check-"));
+    } catch (IOException e) {
+      // /proc answers mkdir with "no such file": the directory exists, nothing can be made in it
+      String why = e instanceof NoSuchFileException ? "nothing can be created in it" : IoErrors.describe(e);
+      throw new FineTuneException(FineTuneException.Kind.EXPORT, "Output directory is not writable: " + dir + " (" + why + ")", e);
     }
   }
 

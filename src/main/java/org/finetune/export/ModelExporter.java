@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.finetune.error.FineTuneException;
+import org.finetune.error.IoErrors;
 import org.finetune.head.Head;
 import org.finetune.head.HeadConfig;
 import org.finetune.model.BaseNetwork;
@@ -86,8 +87,12 @@ public final class ModelExporter {
       }
       staging = Files.createTempDirectory(root, ".partial-" + version + "-");
       Path checkpointDir = Files.createDirectories(staging.resolve(".checkpoint"));
-      request.checkpointWriter().accept(checkpointDir.resolve("model"));
-      writeSavedModel(request, checkpointDir.resolve("model"), staging);
+      try {
+        request.checkpointWriter().accept(checkpointDir.resolve("model"));
+      } catch (TensorFlowException | TFInvalidArgumentException e) {
+        throw cannotWrite(root, "while saving the trained weights", e);
+      }
+      writeSavedModel(request, checkpointDir.resolve("model"), staging, root);
       deleteRecursively(checkpointDir);
       Files.writeString(staging.resolve(LABELS_FILE), String.join("\n", request.classNames()) + "\n", StandardCharsets.UTF_8);
       JSON.writeValue(staging.resolve(MANIFEST_FILE).toFile(), request.manifest());
@@ -99,7 +104,8 @@ public final class ModelExporter {
       return target;
     } catch (IOException e) {
       throw new FineTuneException(
-          FineTuneException.Kind.EXPORT, "Cannot write the export to " + root + ": " + e.getMessage(), e);
+          FineTuneException.Kind.EXPORT,
+          "Cannot write the export to " + root + ": " + IoErrors.describe(e) + "; nothing was exported", e);
     } finally {
       if (staging != null) {
         deleteRecursively(staging);
@@ -107,7 +113,7 @@ public final class ModelExporter {
     }
   }
 
-  private static void writeSavedModel(Request request, Path checkpoint, Path dir) throws IOException {
+  private static void writeSavedModel(Request request, Path checkpoint, Path dir, Path root) throws IOException {
     BaseNetwork base = request.base();
     try (Graph graph = new Graph()) {
       ImportedNetwork network = base.importInto(graph);
@@ -126,12 +132,29 @@ public final class ModelExporter {
                 .output(PROBABILITIES, probabilities)
                 .output(CLASS_IDS, classIds)
                 .build();
-        SavedModelBundle.exporter(dir.toString()).withSession(session).withSignature(signature).export();
+        try {
+          SavedModelBundle.exporter(dir.toString()).withSession(session).withSignature(signature).export();
+        } catch (TensorFlowException | TFInvalidArgumentException e) {
+          throw cannotWrite(root, "while writing the SavedModel", e);
+        }
       }
     } catch (TensorFlowException | TFInvalidArgumentException e) {
       throw new FineTuneException(
           FineTuneException.Kind.RUNTIME, "TensorFlow failed while writing the SavedModel: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * A write that TensorFlow failed: a full or read-only disk, mostly. Its message names the file
+   * (in the hidden staging directory, about to be removed) and then, after "; ", the reason.
+   */
+  private static FineTuneException cannotWrite(Path root, String when, RuntimeException e) {
+    String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    String line = message.lines().findFirst().orElse(message).strip();
+    String reason = line.contains("; ") ? line.substring(line.lastIndexOf("; ") + 2) : line;
+    return new FineTuneException(
+        FineTuneException.Kind.EXPORT,
+        "Cannot write the export to " + root + ": " + reason + " (" + when + "); nothing was exported", e);
   }
 
   private static void moveIntoPlace(Path staging, Path target) throws IOException {

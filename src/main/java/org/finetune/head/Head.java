@@ -39,7 +39,14 @@ public final class Head {
     Variable<TFloat32> make(String name, long[] shape, long seed);
   }
 
+  /**
+   * More weights than this is a typo, not a head: 8 GiB of float32, and training holds each weight
+   * four times (value, gradient, Adam's two moments).
+   */
+  public static final long MAX_WEIGHTS = Integer.MAX_VALUE;
+
   private Head(HeadConfig config, int classes, long seed, long featureSize, VariableMaker maker) {
+    requireSize(config, featureSize, classes);
     this.config = config;
     this.classes = classes;
     long logitsIn = featureSize;
@@ -73,6 +80,21 @@ public final class Head {
   public static Head uninitialized(Ops tf, HeadConfig config, Shape featureShape, int classes) {
     return new Head(config, checkClasses(classes), 0, pooledSize(config.pooling(), featureShape),
         (name, shape, s) -> tf.withName(name).variable(Shape.of(shape), TFloat32.class));
+  }
+
+  /** Refuses a head whose weights could never be allocated, before TensorFlow tries. */
+  private static void requireSize(HeadConfig config, long featureSize, int classes) {
+    long units = config.denseUnits();
+    double weights = config.hasHiddenLayer()
+        ? (double) featureSize * units + units + (double) units * classes + classes
+        : (double) featureSize * classes + classes;
+    if (weights > MAX_WEIGHTS) {
+      String option = config.hasHiddenLayer() ? "--dense " + units : classes + " classes";
+      throw FineTuneException.badOption(String.format(java.util.Locale.ROOT,
+          "%s gives a head of %.3g weights (%d features in%s), more than the %d a head may have;"
+              + " lower --dense or use --pooling avg", option, weights, featureSize,
+          config.hasHiddenLayer() ? ", " + units + " units" : "", MAX_WEIGHTS));
+    }
   }
 
   private static int checkClasses(int classes) {

@@ -1,7 +1,9 @@
 package org.finetune.model;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.finetune.error.FineTuneException;
@@ -45,8 +47,11 @@ public record SavedModelFile(Path directory, MetaGraphDef metaGraph, ServingSign
   private static SavedModel parse(Path pb) {
     try (InputStream in = Files.newInputStream(pb)) {
       return SavedModel.parseFrom(in);
-    } catch (IOException e) {
+    } catch (InvalidProtocolBufferException e) {
       throw FineTuneException.badModel("Not a SavedModel: cannot parse " + pb + " (" + e.getMessage() + ")");
+    } catch (IOException e) {
+      String reason = e instanceof FileSystemException f && f.getReason() != null ? f.getReason() : e.getMessage();
+      throw FineTuneException.badModel("Cannot read " + pb + ": " + reason);
     }
   }
 

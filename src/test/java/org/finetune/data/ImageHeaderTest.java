@@ -37,6 +37,27 @@ class ImageHeaderTest {
     assertEquals(2L * 60_000 * 60_000, ImageHeader.read(gif.toByteArray()).pixels());
   }
 
+  /**
+   * Found by ImageHeaderFuzzTarget: giflib reads an extension's first sub-block whatever its length
+   * and only then looks for the empty one that ends it, so after an empty first sub-block the next
+   * byte is a length, not a record. A walk that stopped there missed the frame TensorFlow decoded
+   * (declaring 0 pixels for a 3x2 image): a bomb could have hidden behind such an extension.
+   */
+  @Test
+  void aGifExtensionWithAnEmptyFirstSubBlockIsReadAsGiflibReadsIt() {
+    byte[] gif = {
+      'G', 'I', 'F', '8', '9', 'a', 3, 0, 2, 0, 0, 0, 0, // screen 3x2, no colour table
+      0x21, (byte) 0xFE, 0, // comment extension, empty first sub-block...
+      2, 'h', 'i', 0, // ...and more sub-blocks up to an empty one, as giflib reads them
+      0x2C, 0, 0, 0, 0, (byte) 0xE8, 0x03, (byte) 0xE8, 0x03, 0, // a 1000x1000 frame
+      2, 2, 0x4C, 0x01, 0, // LZW data
+      0x3B
+    };
+    ImageHeader header = ImageHeader.read(gif);
+    assertEquals(3, header.width());
+    assertEquals(1_000_000, header.pixels(), "the frame behind the extension counts");
+  }
+
   @Test
   void unknownContentIsNotAnImage() {
     IllegalArgumentException e =

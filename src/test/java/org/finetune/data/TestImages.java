@@ -4,12 +4,10 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.zip.CRC32;
 import javax.imageio.ImageIO;
+import org.finetune.testing.UnusualImages;
 
 /** Small images made with javax.imageio, for tests. */
 final class TestImages {
@@ -82,29 +80,9 @@ final class TestImages {
     return png(rgb(4, 3));
   }
 
-  /**
-   * A PNG that declares {@code width x height} in its IHDR chunk but holds one tiny data chunk: what
-   * a decompression bomb looks like before it is inflated.
-   */
+  /** See {@link UnusualImages#pngDeclaring}. */
   static byte[] pngDeclaring(int width, int height) {
-    ByteBuffer ihdr = ByteBuffer.allocate(13).putInt(width).putInt(height).put(new byte[] {8, 2, 0, 0, 0});
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    out.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'});
-    chunk(out, "IHDR", ihdr.array());
-    chunk(out, "IDAT", new byte[] {0x78, (byte) 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01});
-    chunk(out, "IEND", new byte[0]);
-    return out.toByteArray();
-  }
-
-  private static void chunk(ByteArrayOutputStream out, String type, byte[] data) {
-    byte[] typeBytes = type.getBytes(StandardCharsets.US_ASCII);
-    CRC32 crc = new CRC32();
-    crc.update(typeBytes);
-    crc.update(data);
-    out.writeBytes(ByteBuffer.allocate(4).putInt(data.length).array());
-    out.writeBytes(typeBytes);
-    out.writeBytes(data);
-    out.writeBytes(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
+    return UnusualImages.pngDeclaring(width, height);
   }
 
   static Path write(Path file, byte[] bytes) {
