@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
 import org.finetune.error.FineTuneException;
 
 /**
@@ -61,6 +62,12 @@ public final class ClassCoverage {
    * training set whose unreadable images were left out some other way than by a stream.
    */
   public static void require(List<ImageEntry> planned, Collection<ImageEntry> readable) {
+    require(planned, readable, entry -> null);
+  }
+
+  /** As {@link #require(List, Collection)}, naming why the first unreadable image of a class failed. */
+  public static void require(
+      List<ImageEntry> planned, Collection<ImageEntry> readable, Function<ImageEntry, String> reasonOf) {
     Set<ImageEntry> usable = Collections.newSetFromMap(new IdentityHashMap<>());
     usable.addAll(readable);
     ClassCoverage coverage = new ClassCoverage(planned);
@@ -71,7 +78,7 @@ public final class ClassCoverage {
     }
     for (ImageEntry entry : planned) {
       if (!usable.contains(entry)) {
-        coverage.unreadable(entry, null);
+        coverage.unreadable(entry, reasonOf.apply(entry));
       }
     }
   }

@@ -1,15 +1,15 @@
 package org.finetune.train;
 
 import java.nio.file.Path;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.finetune.cache.FeatureCache;
 import org.finetune.data.Batch;
 import org.finetune.data.BatchOptions;
 import org.finetune.data.BatchStream;
+import org.finetune.data.ClassCoverage;
 import org.finetune.data.ImageDecoder;
 import org.finetune.data.ImageEntry;
 import org.finetune.data.Shuffle;
@@ -39,7 +39,7 @@ public final class Trainer implements AutoCloseable {
   private final boolean strict;
   private final CachedFeatures features;
   private final String cacheNote;
-  private final Set<String> skipped = new HashSet<>();
+  private final Map<String, String> skipped = new HashMap<>(); // location -> why it was skipped
   private long globalStep;
 
   /**
@@ -104,7 +104,9 @@ public final class Trainer implements AutoCloseable {
       boolean resume) {
     listener.note(cacheNote);
     if (features != null) {
+      List<ImageEntry> planned = train;
       train = prepareFeatures(train, listener);
+      ClassCoverage.require(planned, train, entry -> skipped.get(entry.location())); // a class whose images all failed to decode could never be learnt
       validation = prepareFeatures(validation, listener);
     }
     TrainingProgress progress = resume ? restore(checkpoints, listener) : TrainingProgress.start();
@@ -263,7 +265,9 @@ public final class Trainer implements AutoCloseable {
     if (features != null) {
       return cachedBatches(features.batches(rest, config.batchSize()));
     }
-    return decodedBatches(rest, BatchOptions.inOrder(config.batchSize()).withStrict(strict), 0, listener);
+    // Only a whole epoch can tell that a class has no readable image; a resumed one sees part of it.
+    BatchOptions options = BatchOptions.inOrder(config.batchSize()).withStrict(strict).withRequireEveryClass(skip == 0);
+    return decodedBatches(rest, options, 0, listener);
   }
 
   private Batches evaluationBatches(List<ImageEntry> entries, TrainingListener listener) {
@@ -330,7 +334,7 @@ public final class Trainer implements AutoCloseable {
 
   private SkipListener skipListener(TrainingListener listener) {
     return (UnreadableImageException problem) -> {
-      if (skipped.add(problem.location())) {
+      if (skipped.putIfAbsent(problem.location(), problem.reason()) == null) {
         listener.imageSkipped(problem.location(), problem.reason());
       }
     };

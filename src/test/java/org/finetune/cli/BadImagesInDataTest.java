@@ -131,12 +131,14 @@ class BadImagesInDataTest {
     Path seven = Files.createDirectories(onlyBroken.resolve("7"));
     Files.write(seven.resolve("a.png"), new byte[0]);
     Files.writeString(seven.resolve("b.jpg"), "not an image");
-    CliRun run = train(onlyBroken, "--no-cache");
-    assertEquals(4, run.exitCode(), run.err());
-    assertTrue(run.errorLines().matches("error: class '7' has no readable training images: all 2 were unreadable and"
-        + " skipped, the first " + seven + "/[ab]\\.(png|jpg) \\(not a JPEG, PNG, GIF or BMP image \\(\\d+ bytes\\)\\);"
-        + " fix or remove the broken files, or remove the class folder"), run.errorLines());
-    assertFalse(Files.exists(work.resolve("out").resolve("1")), "nothing exported");
+    for (String cache : List.of("--cache", "--no-cache")) {
+      CliRun run = cache.equals("--cache") ? train(onlyBroken) : train(onlyBroken, "--no-cache");
+      assertEquals(4, run.exitCode(), cache + ": " + run.err());
+      assertTrue(run.errorLines().matches("error: class '7' has no readable training images: all 2 were unreadable and"
+          + " skipped, the first " + seven + "/[ab]\\.(png|jpg) \\(not a JPEG, PNG, GIF or BMP image \\(\\d+ bytes\\)\\);"
+          + " fix or remove the broken files, or remove the class folder"), cache + ": " + run.errorLines());
+      assertFalse(Files.exists(work.resolve("out").resolve("1")), "nothing exported");
+    }
   }
 
   @Test
