@@ -124,6 +124,10 @@ def parse_args(argv):
     parser.add_argument("--json", type=Path, metavar="FILE",
                         help="also write every raw figure here (always written to "
                              "CACHE_DIR/results/)")
+    parser.add_argument("--wait-quiet", type=float, default=120, metavar="SECONDS",
+                        help="before each measurement, wait up to this long for the machine "
+                             "to be idle (under 10%% busy over 2 s); 0 to start at once "
+                             "(default: %(default)s)")
     parser.add_argument("--sample-interval", type=float, default=0.05,
                         help="seconds between memory samples (default: %(default)s)")
     # Internal: one measurement in a worker process (not for direct use).
@@ -176,16 +180,17 @@ def parse_sides(parser, text, option):
 class Measured:
     """A finished process: its JSON result, wall time, and memory seen from outside."""
 
-    def __init__(self, label, result, wall_s, memory, log):
+    def __init__(self, label, result, wall_s, memory, log, noise):
         self.label = label
         self.result = result
         self.wall_s = wall_s
         self.memory = memory
         self.log = log
+        self.noise = noise
 
     def as_dict(self):
         return {"label": self.label, "process_wall_s": self.wall_s, "memory": self.memory,
-                "log": str(self.log), "result": self.result}
+                "noise": self.noise, "log": str(self.log), "result": self.result}
 
 
 STATUS_FIELDS = ("VmHWM", "VmRSS", "RssAnon", "RssFile", "RssShmem")
@@ -204,17 +209,42 @@ def read_status(pid):
     return values
 
 
-def run_measured(label, cmd, log_dir, interval, env=None, cwd=ROOT):
+def busy_cpu_seconds():
+    """CPU seconds the whole machine has spent busy since boot (/proc/stat), all processes."""
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    user, nice, system, idle, iowait, irq, softirq, steal = (int(x) for x in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_until_quiet(max_wait, threshold=0.1, window=2.0):
+    """Waits (at most max_wait s) for a window in which the machine is at most `threshold`
+    busy, so a measurement does not start in the middle of someone else's burst."""
+    deadline = time.monotonic() + max_wait
+    while True:
+        before = busy_cpu_seconds()
+        time.sleep(window)
+        share = (busy_cpu_seconds() - before) / (window * (os.cpu_count() or 1))
+        if share <= threshold:
+            return True
+        if time.monotonic() >= deadline:
+            print(f"    (the machine is still {share:.0%} busy; measuring anyway)", flush=True)
+            return False
+
+
+def run_measured(label, cmd, log_dir, interval, env=None, cwd=ROOT, quiet_wait=0):
     """Runs cmd, sampling /proc/<pid>/status every `interval` s (peaks of VmRSS, RssAnon,
     RssFile; VmHWM is the kernel's own high-water mark), and takes ru_maxrss from wait4 when
     it ends. Returns the last JSON line it printed on stdout."""
     log_dir.mkdir(parents=True, exist_ok=True)
     log = log_dir / (re.sub(r"[^A-Za-z0-9_.-]+", "_", label) + ".log")
+    if quiet_wait > 0:
+        wait_until_quiet(quiet_wait)
     print(f"  running {label} ...", flush=True)
     with open(log, "w") as err:
         err.write("$ " + " ".join(str(c) for c in cmd) + "\n")
         err.flush()
         start = time.monotonic()
+        busy_start = busy_cpu_seconds()
         proc = subprocess.Popen([str(c) for c in cmd], stdout=subprocess.PIPE, stderr=err,
                                 cwd=cwd, env=env, text=True)
         lines = []
@@ -235,6 +265,7 @@ def run_measured(label, cmd, log_dir, interval, env=None, cwd=ROOT):
         sampler.start()
         _, status, rusage = os.wait4(proc.pid, 0)
         wall = time.monotonic() - start
+        busy = busy_cpu_seconds() - busy_start
         stop.set()
         sampler.join()
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -257,10 +288,17 @@ def run_measured(label, cmd, log_dir, interval, env=None, cwd=ROOT):
         "cpu_user_s": rusage.ru_utime,
         "cpu_sys_s": rusage.ru_stime,
     }
+    # CPU time other processes took while this one ran: the noise indicator. On an idle
+    # machine it is near 0 (this script's own sampling only).
+    others = max(0.0, busy - rusage.ru_utime - rusage.ru_stime)
+    noise = {"others_cpu_s": others, "others_cpu_share": others / (wall * (os.cpu_count() or 1)),
+             "loadavg_after": os.getloadavg()[0]}
     result = json.loads(results[-1])
+    flag = "  NOISY: other processes used the CPU" if noise["others_cpu_share"] > 0.05 else ""
     print(f"    done in {wall:.1f} s, peak RSS {memory['peak_rss_mb']:.0f} MB "
-          f"(anonymous {memory['sampled_peak_rss_anon_mb']:.0f} MB)", flush=True)
-    return Measured(label, result, wall, memory, log)
+          f"(anonymous {memory['sampled_peak_rss_anon_mb']:.0f} MB); other processes' CPU "
+          f"{noise['others_cpu_share']:.1%} of the machine{flag}", flush=True)
+    return Measured(label, result, wall, memory, log, noise)
 
 
 class Runner:
@@ -272,17 +310,24 @@ class Runner:
         self.run_dir = run_dir
         self.log_dir = run_dir / "logs"
 
+        self.measured = []
+
     def java(self, label, *options):
         cmd = ["java", *self.args.java_opts.split(), "-cp", self.classpath, JAVA_MAIN, *options]
-        return run_measured("java-" + label, cmd, self.log_dir, self.args.sample_interval)
+        m = run_measured("java-" + label, cmd, self.log_dir, self.args.sample_interval,
+                         quiet_wait=self.args.wait_quiet)
+        self.measured.append(m)
+        return m
 
     def keras(self, label, task, spec):
         spec = dict(spec, task=task)
         cmd = [sys.executable, Path(__file__).resolve(), "--worker", task,
                "--spec", json.dumps(spec, default=str)]
         env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="1")
-        return run_measured("keras-" + label, cmd, self.log_dir, self.args.sample_interval,
-                            env=env)
+        m = run_measured("keras-" + label, cmd, self.log_dir, self.args.sample_interval, env=env,
+                         quiet_wait=self.args.wait_quiet)
+        self.measured.append(m)
+        return m
 
     def fresh_dir(self, name):
         d = self.run_dir / "tmp" / name
@@ -550,6 +595,9 @@ def summarize(results):
                 row["inference_java"] = inf["java"].result["images_per_s"]
             if "keras" in inf:
                 row["inference_keras"] = inf["keras"].result["images_per_s"]
+                row["inference_keras_direct"] = inf["keras"].result.get("direct_images_per_s")
+            if "features_max_abs_diff" in inf:
+                row["features_max_abs_diff"] = inf["features_max_abs_diff"]
             head = tasks.get("train-head", {})
             if "java" in head:
                 row["train_head_java_s"] = head["java"].result["wall_s"]
@@ -574,7 +622,7 @@ def div(a, b):
     return None if a is None or b is None or b == 0 else a / b
 
 
-def print_report(args, info, ceiling, flops, rows, growth):
+def print_report(args, info, ceiling, flops, rows, growth, measured):
     print()
     print("=" * 100)
     print(f"Machine: {info['cpu']}, {info['cores']} cores, {info.get('memory_gb', 0):.0f} GB; "
@@ -607,6 +655,13 @@ def print_report(args, info, ceiling, flops, rows, growth):
                     fj = div(ij * f["java"], ceiling["gflops"] * 1e9) if ij else None
                     fk = div(ik * f["java"], ceiling["gflops"] * 1e9) if ik else None
                     print(f"  {'    fraction of the matmul ceiling':<40}{pct(fj):>11}{pct(fk):>11}")
+                if row.get("inference_keras_direct"):
+                    kd = row["inference_keras_direct"]
+                    print(ratio_line("    Keras model in a tf.function, no predict", ij, kd,
+                                     div(ij, kd), None))
+                if "features_max_abs_diff" in row:
+                    print(f"      same weights: first batch's features differ by at most "
+                          f"{row['features_max_abs_diff']:.2g}")
             if "train_head_java_s" in row or "train_head_keras_s" in row:
                 hj, hk = row.get("train_head_java_s"), row.get("train_head_keras_s")
                 print(ratio_line(f"(b) train head {args.epochs} epochs, s{rep}", hj, hk,
@@ -641,6 +696,14 @@ def print_report(args, info, ceiling, flops, rows, growth):
                 a = growth["runs"][sizes[0]][side].memory["peak_rss_mb"]
                 b = growth["runs"][sizes[-1]][side].memory["peak_rss_mb"]
                 print(f"  {side:<6}" + "   ".join(cells) + f"   growth x{b / a:.2f}")
+    noisy = [m for m in measured if m.noise["others_cpu_share"] > 0.05]
+    print()
+    if noisy:
+        print("Noise: other processes took more than 5% of the machine's CPU during:")
+        for m in noisy:
+            print(f"  {m.label}: {m.noise['others_cpu_share']:.0%}")
+    else:
+        print("Noise: no run shared the machine with more than 5% of other CPU use.")
     print("=" * 100)
 
 
@@ -695,7 +758,8 @@ def main(argv=None):
 
     growth = memory_growth(runner, args, cache, warmup) if args.memory_growth else None
     rows = summarize(results)
-    print_report(args, info, ceiling if args.tasks else None, flops, rows, growth)
+    print_report(args, info, ceiling if args.tasks else None, flops, rows, growth,
+                 runner.measured)
 
     report = {
         "started": stamp, "argv": sys.argv, "machine": info,
@@ -922,10 +986,24 @@ def keras_inference(spec):
         base.predict(x, batch_size=bs, verbose=0)
     timed = time.perf_counter() - start
     images = len(files) * spec["passes"]
+
+    # For comparison only: the model alone, as a tf.function called batch by batch, without
+    # predict's data adapter and loop (the batches are made tensors outside the timing).
+    import tensorflow as tf
+    forward = tf.function(lambda batch: base(batch, training=False))
+    batches = [tf.constant(x[i:i + bs]) for i in range(0, len(x), bs)]
+    forward(batches[0]).numpy()
+    start = time.perf_counter()
+    for _ in range(spec["passes"]):
+        for b in batches:
+            forward(b).numpy()
+    direct = time.perf_counter() - start
     return {"images": images, "distinct_images": len(files), "passes": spec["passes"],
             "batch_size": bs, "timed_s": timed, "images_per_s": images / timed,
             "warmup_s": warmup_s, "load_s": load_s, "decode_s": decode_s,
-            "timed": "model.predict(x, batch_size) over the in-memory array, per pass"}
+            "timed": "model.predict(x, batch_size) over the in-memory array, per pass",
+            "direct_images_per_s": images / direct,
+            "direct": "tf.function(model(batch, training=False)) per batch, output to NumPy"}
 
 
 class EpochTimer:
