@@ -17,6 +17,7 @@ set of JPEGs once; and then measures, each side in a fresh process of its own:
                    frozen, inference mode): Java phase 2 of `--strategy unfreeze --from` vs
                    Keras `model.fit` with the same layers trainable
   (d) memory       peak resident memory of every process, measured from outside it
+  pipeline         (diagnostic) one epoch of each side's input pipeline alone, no model
 
 and prints ratios Java / Keras (for times, Keras time / Java time: higher is better for both).
 --memory-growth also trains on 2,000 and 20,000 images (10x apart) and compares peak memory.
@@ -55,7 +56,7 @@ MODELS = {
     "vgg16": dict(arch="vgg16", size=64, alpha=None, module="vgg16", constructor="VGG16",
                   top_from="block5_conv1", title="VGG16 64x64"),
 }
-TASKS = ("inference", "train-head", "train-top")
+TASKS = ("inference", "train-head", "train-top", "pipeline")
 TARGETS = {"inference": 1.0, "train-head": 5.0, "train-top": 0.9}
 
 
@@ -492,6 +493,16 @@ def measure_model(runner, args, name, model_dir, data, warmup, repeat):
                 print(f"  WARNING: unfrozen layers differ: Java only {sorted(j - k)}, "
                       f"Keras only {sorted(k - j)}")
         out["train-top"] = r
+
+    if "pipeline" in args.tasks:
+        r = {}
+        if "java" in args.sides:
+            r["java"] = runner.java(f"pipeline-{tag}", "--task", "pipeline", "--model",
+                                    saved_model, "--data", data, "--batch-size", args.batch_size)
+        if "keras" in args.sides:
+            r["keras"] = runner.keras(f"pipeline-{tag}", "pipeline", dict(
+                keras_common, data=data, val_split=0.2))
+        out["pipeline"] = r
     return out
 
 
@@ -614,6 +625,11 @@ def summarize(results):
                 row["train_top_java"] = top["java"].result["images_per_s"]
             if "keras" in top:
                 row["train_top_keras"] = top["keras"].result["images_per_s"]
+            pipe = tasks.get("pipeline", {})
+            if "java" in pipe:
+                row["pipeline_java"] = pipe["java"].result["images_per_s"]
+            if "keras" in pipe:
+                row["pipeline_keras"] = pipe["keras"].result["images_per_s"]
             rows.append(row)
     return rows
 
@@ -675,6 +691,10 @@ def print_report(args, info, ceiling, flops, rows, growth, measured):
             if "train_top_java" in row or "train_top_keras" in row:
                 tj, tk = row.get("train_top_java"), row.get("train_top_keras")
                 print(ratio_line(f"(c) train top block, images/s{rep}", tj, tk, div(tj, tk), 0.9))
+            if "pipeline_java" in row or "pipeline_keras" in row:
+                pj, pk = row.get("pipeline_java"), row.get("pipeline_keras")
+                print(ratio_line(f"input pipeline alone, images/s{rep}", pj, pk, div(pj, pk),
+                                 None))
             if "memory_java_mb" in row or "memory_keras_mb" in row:
                 mj, mk = row.get("memory_java_mb"), row.get("memory_keras_mb")
                 print(f"  {'(d) peak RSS, train-head run, MB' + rep:<40}{fmt(mj, 0):>11}"
@@ -798,6 +818,7 @@ def worker_main(args):
         "inference": keras_inference,
         "train-head": keras_train_head,
         "train-top": keras_train_top,
+        "pipeline": keras_pipeline,
     }
     result = handlers[task](spec)
     if result is not None:
@@ -1108,6 +1129,22 @@ def epoch_table(timer):
         rows.append({"epoch": i + 1, "wall_s": e["end"] - e["start"],
                      "train_s": train_end - e["start"], "steps": len(e["steps"]), **e["logs"]})
     return rows
+
+
+def keras_pipeline(spec):
+    """The input pipeline alone: one epoch of the training dataset a Keras user would fit on,
+    iterated with no model. Timed: the whole epoch, after two untimed batches."""
+    (train, _), _ = keras_dataset(spec, spec["data"], val_split=spec["val_split"])
+    for _ in train.take(2):
+        pass
+    start = time.perf_counter()
+    images = 0
+    for x, _ in train:
+        images += int(x.shape[0])
+    seconds = time.perf_counter() - start
+    return {"images": images, "timed_s": seconds, "images_per_s": images / seconds,
+            "timed": "one epoch of image_dataset_from_directory + preprocess_input map + "
+                     "prefetch, iterated with no model"}
 
 
 def keras_train_top(spec):

@@ -27,18 +27,18 @@ import picocli.CommandLine.Option;
     sortOptions = false,
     description = {
       "Measures one task of the Java side of scripts/benchmark.py and prints one JSON line.",
-      "Tasks: inference, train-head, train-top, flops, matmul."
+      "Tasks: inference, train-head, train-top, pipeline, flops, matmul."
     })
 public final class Benchmark implements Callable<Integer> {
 
   @Option(names = "--task", required = true, paramLabel = "TASK",
-      description = "inference | train-head | train-top | flops | matmul")
+      description = "inference | train-head | train-top | pipeline | flops | matmul")
   String task;
 
   @Option(names = "--model", paramLabel = "DIR", description = "The base: a SavedModel exported from Keras.")
   Path model;
 
-  @Option(names = "--data", paramLabel = "DIR", description = "train-head, train-top: class folders of images.")
+  @Option(names = "--data", paramLabel = "DIR", description = "train-head, train-top, pipeline: class folders of images.")
   Path data;
 
   @Option(names = "--images-list", paramLabel = "FILE",
@@ -129,10 +129,12 @@ public final class Benchmark implements Callable<Integer> {
           batchSize, warmupBatches, passes, threads, featuresOut));
       case "train-head" -> result.putAll(TrainingBench.trainHead(this));
       case "train-top" -> result.putAll(TrainingBench.trainTop(this));
+      case "pipeline" -> result.putAll(PipelineBench.run(required(model, "--model"), required(data, "--data"),
+          batchSize, valSplit, seed));
       case "flops" -> result.putAll(FlopCounter.count(required(model, "--model")));
       case "matmul" -> result.putAll(MatmulBench.run(matmulSize, matmulRuns, threads));
       default -> throw FineTuneException.badOption(
-          "unknown --task " + task + "; expected inference, train-head, train-top, flops or matmul");
+          "unknown --task " + task + "; expected inference, train-head, train-top, pipeline, flops or matmul");
     }
     System.out.println(new ObjectMapper().writeValueAsString(result));
     return 0;

@@ -8,7 +8,7 @@
  * <p>Tasks: {@code inference} (images/s through the frozen base, batch by batch from decoded
  * images in memory), {@code train-head} ({@link org.finetune.FineTuner#train} with the base
  * frozen, reading the images from disk), {@code train-top} (the same with the base's top layers
- * unfrozen: phase-2 steps per second), {@code flops} (multiply-adds per image counted on the
+ * unfrozen: phase-2 steps per second), {@code pipeline} (the input pipeline alone, no model), {@code flops} (multiply-adds per image counted on the
  * rebuilt graph) and {@code matmul} (the fp32 matmul throughput TensorFlow reaches here).
  */
 package org.finetune.bench;
