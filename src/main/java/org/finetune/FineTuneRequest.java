@@ -3,6 +3,7 @@ package org.finetune;
 import java.nio.file.Path;
 import org.finetune.error.FineTuneException;
 import org.finetune.head.HeadConfig;
+import org.finetune.train.CacheSettings;
 import org.finetune.train.StrategyConfig;
 import org.finetune.train.TrainingConfig;
 
@@ -17,6 +18,10 @@ import org.finetune.train.TrainingConfig;
  * @param exportVersion the version to write; null for the next free one
  * @param strict stop at the first unreadable image instead of skipping it
  * @param strategy freeze (default), cut, unfreeze or full, with its settings
+ * @param useCache cache the frozen base's outputs on disk (when no phase trains the base)
+ * @param cacheDirectory where; null for {@link CacheSettings#defaultDirectory()}
+ * @param resume continue the interrupted run of the same configuration from its last checkpoint
+ * @param checkpointDirectory where runs keep checkpoints; null for {@code <output>/.checkpoints}
  */
 public record FineTuneRequest(
     Path model,
@@ -28,7 +33,11 @@ public record FineTuneRequest(
     String preprocessing,
     Long exportVersion,
     boolean strict,
-    StrategyConfig strategy) {
+    StrategyConfig strategy,
+    boolean useCache,
+    Path cacheDirectory,
+    boolean resume,
+    Path checkpointDirectory) {
 
   public FineTuneRequest {
     if (model == null) {
@@ -58,6 +67,10 @@ public record FineTuneRequest(
     private Long exportVersion;
     private boolean strict;
     private StrategyConfig strategy = StrategyConfig.FREEZE;
+    private boolean useCache = true;
+    private Path cacheDirectory;
+    private boolean resume;
+    private Path checkpointDirectory;
 
     public Builder model(Path model) {
       this.model = model;
@@ -109,9 +122,30 @@ public record FineTuneRequest(
       return this;
     }
 
+    public Builder useCache(boolean useCache) {
+      this.useCache = useCache;
+      return this;
+    }
+
+    public Builder cacheDirectory(Path cacheDirectory) {
+      this.cacheDirectory = cacheDirectory;
+      return this;
+    }
+
+    public Builder resume(boolean resume) {
+      this.resume = resume;
+      return this;
+    }
+
+    public Builder checkpointDirectory(Path checkpointDirectory) {
+      this.checkpointDirectory = checkpointDirectory;
+      return this;
+    }
+
     public FineTuneRequest build() {
       return new FineTuneRequest(
-          model, data, testData, output, head, training, preprocessing, exportVersion, strict, strategy);
+          model, data, testData, output, head, training, preprocessing, exportVersion, strict, strategy, useCache,
+          cacheDirectory, resume, checkpointDirectory);
     }
   }
 }

@@ -17,6 +17,10 @@ import org.finetune.recommend.Recommender;
 import org.finetune.train.EpochMetrics;
 import org.finetune.train.Evaluation;
 import org.finetune.train.History;
+import org.finetune.cache.FeatureCache;
+import org.finetune.train.CacheSettings;
+import org.finetune.train.RunCheckpoints;
+import org.finetune.train.TrainingConfig;
 import org.finetune.train.StrategyPlan;
 import org.finetune.train.Trainer;
 import org.finetune.train.TrainingListener;
@@ -85,9 +89,11 @@ public final class FineTuner {
     }
     ExportLayout.checkTarget(request.output(), version(request));
     Prepared prepared = prepare(request, listener);
-    try (TrainedModel model = train(request, prepared, listener)) {
+    RunCheckpoints checkpoints = checkpoints(request, prepared);
+    try (TrainedModel model = train(request, prepared, listener, checkpoints)) {
       Evaluation test = prepared.test == null ? null : model.trainer().evaluate(prepared.test.entries(), listener);
       Path exportDir = model.export(request.output(), request.exportVersion(), test);
+      checkpoints.clear(); // exported: nothing left to resume
       return new FineTuneResult(
           exportDir,
           model.classNames(),
@@ -101,7 +107,8 @@ public final class FineTuner {
 
   /** Trains without exporting; the caller closes the result. */
   public static TrainedModel train(FineTuneRequest request, TrainingListener listener) {
-    return train(request, prepare(request, listener), listener);
+    Prepared prepared = prepare(request, listener);
+    return train(request, prepared, listener, checkpoints(request, prepared));
   }
 
   /** The strategy applied to the base, the data and the settings derived from them, all checked. */
@@ -122,7 +129,8 @@ public final class FineTuner {
     return new Prepared(plan, data, test, preprocessing, spec);
   }
 
-  private static TrainedModel train(FineTuneRequest request, Prepared p, TrainingListener listener) {
+  private static TrainedModel train(
+      FineTuneRequest request, Prepared p, TrainingListener listener, RunCheckpoints checkpoints) {
     Split split = p.data.split(request.training().validationSplit());
     if (split.train().isEmpty()) {
       throw FineTuneException.badData(
@@ -132,8 +140,14 @@ public final class FineTuner {
     ImageDecoder decoder = new ImageDecoder(p.spec, p.preprocessing.mode());
     Trainer trainer = null;
     try {
-      trainer = new Trainer(p.plan, request.head(), p.data.classNames().size(), request.training(), decoder, request.strict());
-      History history = trainer.fit(split.train(), split.validation(), listener);
+      trainer = new Trainer(p.plan, request.head(), p.data.classNames().size(), request.training(), decoder,
+          request.strict(), cacheSettings(request, p));
+      if (!request.resume() && checkpoints != null && checkpoints.exists()) {
+        listener.warning("an interrupted run of this configuration left a checkpoint in " + checkpoints.directory()
+            + "; starting over (pass --resume to continue it instead)");
+        checkpoints.clear();
+      }
+      History history = trainer.fit(split.train(), split.validation(), listener, checkpoints, request.resume());
       return new TrainedModel(
           request, p.plan.base(), p.data.classNames(), p.preprocessing, decoder, trainer, history,
           lastValidation(history, split.validation().size()));
@@ -144,6 +158,50 @@ public final class FineTuner {
       decoder.close();
       throw e;
     }
+  }
+
+  /**
+   * Where this run keeps its checkpoints: {@code <out>/.checkpoints/<run key>}, hidden from TF
+   * Serving, or the request's directory; null (none) for a run that neither exports nor names one.
+   * The run key is a hash of everything the result depends on, so {@code --resume} finds the
+   * checkpoint of the same command and never that of another.
+   */
+  private static RunCheckpoints checkpoints(FineTuneRequest request, Prepared p) {
+    Path root = request.checkpointDirectory() != null
+        ? request.checkpointDirectory()
+        : request.output() != null ? request.output().resolve(".checkpoints") : null;
+    if (root == null) {
+      if (request.resume()) {
+        throw FineTuneException.badOption("--resume needs the export directory (--out) the interrupted run used");
+      }
+      return null;
+    }
+    TrainingConfig t = request.training();
+    String identity = String.join("\n",
+        "model " + p.plan.base().fingerprint(),
+        "data " + request.data().toAbsolutePath().normalize(),
+        "head " + request.head(),
+        "training " + t.toBuilder().threads(0).build(),
+        "strategy " + request.strategy(),
+        "preprocessing " + p.preprocessing,
+        "cache " + request.useCache());
+    String key = FeatureCache.sha256Hex(identity.getBytes(java.nio.charset.StandardCharsets.UTF_8)).substring(0, 16);
+    return new RunCheckpoints(root.resolve(key));
+  }
+
+  /**
+   * The cache's namespace names everything its features depend on: the base's files (by content),
+   * the layer whose output is cached, the preprocessing and the input size.
+   */
+  private static CacheSettings cacheSettings(FineTuneRequest request, Prepared p) {
+    if (!request.useCache()) {
+      return CacheSettings.OFF;
+    }
+    BaseNetwork base = p.plan.base();
+    String namespace = "model " + base.fingerprint() + "\noutput " + base.outputRef()
+        + "\npreprocessing " + p.preprocessing.mode().modeName() + "\ninput " + p.spec;
+    Path dir = request.cacheDirectory() != null ? request.cacheDirectory() : CacheSettings.defaultDirectory();
+    return new CacheSettings(true, dir, namespace);
   }
 
   private static Evaluation lastValidation(History history, int images) {

@@ -14,7 +14,6 @@ import org.finetune.export.ExportManifest;
 import org.finetune.export.ExportLayout;
 import org.finetune.export.ModelExporter;
 import org.finetune.model.BaseNetwork;
-import org.finetune.model.ModelFingerprint;
 import org.finetune.train.Evaluation;
 import org.finetune.train.History;
 import org.finetune.train.Trainer;
@@ -112,7 +111,7 @@ public final class TrainedModel implements AutoCloseable {
     var baseModel =
         new ExportManifest.BaseModel(
             base.directory().toAbsolutePath().normalize().toString(),
-            ModelFingerprint.sha256(base.directory()),
+            base.fingerprint(),
             Arrays.stream(sig.input().shape()).boxed().toList(),
             Arrays.stream(base.outputShape()).boxed().toList(),
             base.totalParams());

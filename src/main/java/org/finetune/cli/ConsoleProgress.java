@@ -18,6 +18,7 @@ final class ConsoleProgress implements TrainingListener {
   private final PrintWriter err;
   private final boolean interactive;
   private final boolean epochs;
+  private final java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
   private ProgressBar bar;
 
   ConsoleProgress(PrintWriter err) {
@@ -81,6 +82,24 @@ final class ConsoleProgress implements TrainingListener {
   public void imageSkipped(String location, String reason) {
     pauseBar();
     err.println("warning: skipped unreadable image " + location + ": " + reason);
+  }
+
+  /** Makes the run stop after its current batch (Ctrl-C). */
+  void requestStop() {
+    stop.set(true);
+  }
+
+  @Override
+  public boolean stopRequested() {
+    return stop.get();
+  }
+
+  @Override
+  public void note(String message) {
+    if (epochs) {
+      pauseBar();
+      err.println("note: " + message);
+    }
   }
 
   @Override

@@ -28,7 +28,8 @@ public final class Main implements Runnable {
 
   public static void main(String[] args) {
     int code = run(args);
-    if (code != 0) {
+    // During a shutdown (Ctrl-C) System.exit would wait for the hooks forever; the JVM is ending anyway.
+    if (code != 0 && !StopOnInterrupt.shuttingDown) {
       System.exit(code);
     }
   }
@@ -57,7 +58,9 @@ public final class Main implements Runnable {
   private static int reportFailure(Exception e, CommandLine cli, CommandLine.ParseResult parsed) {
     PrintWriter err = cli.getErr();
     if (e instanceof FineTuneException f) {
-      err.println("error: " + f.getMessage());
+      if (!StopOnInterrupt.shuttingDown) { // else StopOnInterrupt reported it before the JVM ends
+        err.println("error: " + f.getMessage());
+      }
       return f.kind().exitCode();
     }
     err.println("internal error: " + e);

@@ -48,6 +48,15 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--strict", description = "Stop at the first unreadable image instead of skipping it.")
   boolean strict;
 
+  @Option(names = "--resume", description = "Continue the interrupted run of this same command from its last checkpoint (kept in OUT/.checkpoints after every epoch and on Ctrl-C).")
+  boolean resume;
+
+  @Option(names = "--no-cache", description = "Do not cache the frozen base's outputs: run the base on every image in every epoch.")
+  boolean noCache;
+
+  @Option(names = "--cache-dir", paramLabel = "DIR", description = "Where the base's outputs are cached (default: ~/.cache/keras-finetune-java/features).")
+  Path cacheDir;
+
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
@@ -64,8 +73,12 @@ final class TrainCommand implements Callable<Integer> {
             .exportVersion(exportVersion)
             .strict(strict)
             .strategy(strategy.config())
+            .useCache(!noCache)
+            .cacheDirectory(cacheDir)
+            .resume(resume)
             .build();
-    FineTuneResult result = FineTuner.run(request, new ConsoleProgress(err));
+    ConsoleProgress progress = new ConsoleProgress(err);
+    FineTuneResult result = StopOnInterrupt.run(progress, err, () -> FineTuner.run(request, progress));
     report(out, result);
     return ExitCodes.OK;
   }

@@ -1,6 +1,5 @@
 package org.finetune.data;
 
-import java.nio.FloatBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -14,6 +13,8 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.finetune.error.FineTuneException;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.types.TFloat32;
 
 /**
  * The batches of one epoch over a split, decoded by worker threads while the consumer works on
@@ -43,8 +44,11 @@ public final class BatchStream implements Iterator<Batch>, AutoCloseable {
   private Batch ready;
   private boolean closed;
 
-  /** A batch being decoded: one future per image, holding its problem or null when decoded. */
-  private record PendingBatch(List<ImageEntry> entries, float[] pixels, List<Future<UnreadableImageException>> results) {}
+  /**
+   * A batch being decoded into its tensor: one future per image, holding its problem or null when
+   * decoded. The tensor belongs to the stream until the batch is handed out.
+   */
+  private record PendingBatch(List<ImageEntry> entries, TFloat32 pixels, List<Future<UnreadableImageException>> results) {}
 
   private BatchStream(List<ImageEntry> order, ImageDecoder decoder, BatchOptions options, SkipListener listener) {
     this.order = order;
@@ -112,13 +116,19 @@ public final class BatchStream implements Iterator<Batch>, AutoCloseable {
       return;
     }
     closed = true;
-    pending.clear();
     workers.shutdownNow();
     try {
-      // A decode in progress cannot be interrupted; wait so nothing touches the decoder after this.
+      // A decode in progress cannot be interrupted; wait so nothing touches the decoder or a
+      // batch tensor after this.
       workers.awaitTermination(1, TimeUnit.MINUTES);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+    pending.forEach(p -> p.pixels().close());
+    pending.clear();
+    if (ready != null) {
+      ready.close();
+      ready = null;
     }
   }
 
@@ -134,37 +144,42 @@ public final class BatchStream implements Iterator<Batch>, AutoCloseable {
     int end = Math.min(order.size(), nextStart + options.batchSize());
     List<ImageEntry> entries = order.subList(nextStart, end);
     nextStart = end;
-    int values = decoder.spec().valuesPerImage();
-    float[] pixels = new float[entries.size() * values];
-    FloatBuffer target = FloatBuffer.wrap(pixels);
+    TFloat32 pixels = TFloat32.tensorOf(shape(entries.size()));
     List<Future<UnreadableImageException>> results = new ArrayList<>(entries.size());
     for (int i = 0; i < entries.size(); i++) {
       ImageEntry entry = entries.get(i);
-      int offset = i * values;
-      results.add(workers.submit(() -> decodeOne(entry, target, offset)));
+      int index = i;
+      results.add(workers.submit(() -> decodeOne(entry, pixels, index)));
     }
     pending.addLast(new PendingBatch(entries, pixels, results));
   }
 
-  private UnreadableImageException decodeOne(ImageEntry entry, FloatBuffer target, int offset) {
+  private Shape shape(int images) {
+    ImageSpec spec = decoder.spec();
+    return Shape.of(images, spec.height(), spec.width(), spec.channels());
+  }
+
+  private UnreadableImageException decodeOne(ImageEntry entry, TFloat32 pixels, int index) {
     try {
-      decoder.decodeInto(entry, target, offset);
+      decoder.decodeInto(entry, pixels, index);
       return null;
     } catch (UnreadableImageException e) {
       return e;
     }
   }
 
-  /** Waits for a batch's images, reports the unreadable ones, and packs the rest together. */
+  /**
+   * Waits for a batch's images and reports the unreadable ones. The batch keeps its tensor when
+   * every image decoded; otherwise (rare) the readable images are copied into a smaller one.
+   */
   private Batch finish(PendingBatch batch) {
-    int values = decoder.spec().valuesPerImage();
-    List<ImageEntry> kept = new ArrayList<>();
+    List<Integer> kept = new ArrayList<>();
     for (int i = 0; i < batch.entries().size(); i++) {
       UnreadableImageException problem = await(batch.results().get(i));
       if (problem == null) {
-        System.arraycopy(batch.pixels(), i * values, batch.pixels(), kept.size() * values, values);
-        kept.add(batch.entries().get(i));
+        kept.add(i);
       } else if (options.strict()) {
+        batch.pixels().close();
         close();
         throw problem;
       } else {
@@ -172,10 +187,24 @@ public final class BatchStream implements Iterator<Batch>, AutoCloseable {
         listener.skipped(problem);
       }
     }
-    if (kept.isEmpty()) {
-      return null;
+    List<ImageEntry> entries = kept.stream().map(batch.entries()::get).toList();
+    if (kept.size() == batch.entries().size()) {
+      return new Batch(decoder.spec(), batch.pixels(), entries);
     }
-    return new Batch(decoder.spec(), batch.pixels(), kept);
+    try (TFloat32 all = batch.pixels()) {
+      return kept.isEmpty() ? null : new Batch(decoder.spec(), compact(all, kept), entries);
+    }
+  }
+
+  /** The slots {@code kept} of {@code all}, in a tensor of their own. */
+  private TFloat32 compact(TFloat32 all, List<Integer> kept) {
+    long imageBytes = (long) decoder.spec().valuesPerImage() * Float.BYTES;
+    TFloat32 packed = TFloat32.tensorOf(shape(kept.size()));
+    for (int k = 0; k < kept.size(); k++) {
+      all.asRawTensor().data().offset(kept.get(k) * imageBytes)
+          .copyTo(packed.asRawTensor().data().offset(k * imageBytes), imageBytes);
+    }
+    return packed;
   }
 
   private UnreadableImageException await(Future<UnreadableImageException> result) {

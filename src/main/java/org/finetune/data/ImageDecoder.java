@@ -1,7 +1,6 @@
 package org.finetune.data;
 
 import java.io.IOException;
-import java.nio.FloatBuffer;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
 import java.util.Locale;
@@ -15,6 +14,7 @@ import org.tensorflow.exceptions.TFUnimplementedException;
 import org.tensorflow.exceptions.TensorFlowException;
 import org.tensorflow.ndarray.NdArrays;
 import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.ByteDataBuffer;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
@@ -72,41 +72,47 @@ public final class ImageDecoder implements AutoCloseable {
 
   /** Decodes, resizes and preprocesses one image into a new array of {@code spec().valuesPerImage()} floats. */
   public float[] decode(byte[] bytes, String location) {
-    requireAcceptableSize(bytes, location);
     float[] values = new float[spec.valuesPerImage()];
-    try (TString input = TString.tensorOfBytes(NdArrays.scalarOfObject(bytes));
-        Result result = session.runner().feed(encoded, input).fetch(image).run();
-        TFloat32 pixels = (TFloat32) result.get(0)) {
-      // Through a whole Java array: TF Java 1.1 ignores arrayOffset() when it copies into a sliced
-      // heap buffer, so copying straight into a region of a caller's buffer would land at its start.
-      pixels.copyTo(DataBuffers.of(values, false, false));
-    } catch (TFInvalidArgumentException | TFUnimplementedException | TensorFlowException e) {
-      // TF Java maps the decoder's InvalidArgument to an IllegalArgumentException subclass
-      throw new UnreadableImageException(location, firstLine(e.getMessage()));
-    }
+    run(bytes, location, pixels -> pixels.copyTo(DataBuffers.of(values, false, false)));
     return values;
   }
 
-  /** Reads the entry's bytes, then as {@link #decodeInto(byte[], String, FloatBuffer, int)}. */
-  public void decodeInto(ImageEntry entry, FloatBuffer target, int offset) {
+  /** Reads the entry's bytes, then as {@link #decodeInto(byte[], String, TFloat32, int)}. */
+  public void decodeInto(ImageEntry entry, TFloat32 batch, int index) {
     byte[] bytes;
     try {
       bytes = entry.readBytes();
     } catch (IOException e) {
       throw new UnreadableImageException(entry.location(), "cannot read it: " + describe(e));
     }
-    decodeInto(bytes, entry.location(), target, offset);
+    decodeInto(bytes, entry.location(), batch, index);
   }
 
   /**
-   * Writes the image's {@code spec().valuesPerImage()} floats into {@code target} from absolute
-   * index {@code offset} on, in height, width, channel order; the buffer's position is unchanged.
+   * Writes the image into slot {@code index} of {@code batch}, a {@code [n, height, width,
+   * channels]} tensor: the decoder's output is copied once, straight into the batch's memory.
+   * Several threads may fill different slots of one batch at once.
    *
    * @throws UnreadableImageException naming {@code location} when the bytes are not a usable image
    */
-  public void decodeInto(byte[] bytes, String location, FloatBuffer target, int offset) {
-    target.put(offset, decode(bytes, location));
+  public void decodeInto(byte[] bytes, String location, TFloat32 batch, int index) {
+    long imageBytes = (long) spec.valuesPerImage() * Float.BYTES;
+    ByteDataBuffer slot = batch.asRawTensor().data().offset(index * imageBytes).narrow(imageBytes);
+    run(bytes, location, pixels -> pixels.asRawTensor().data().copyTo(slot, imageBytes));
   }
+
+  /** Runs the decoding graph on {@code bytes} and hands the [height, width, channels] result to {@code use}. */
+  private void run(byte[] bytes, String location, java.util.function.Consumer<TFloat32> use) {
+    requireAcceptableSize(bytes, location);
+    try (TString input = TString.tensorOfBytes(NdArrays.scalarOfObject(bytes));
+        Result result = session.runner().feed(encoded, input).fetch(image).run()) {
+      use.accept((TFloat32) result.get(0));
+    } catch (TFInvalidArgumentException | TFUnimplementedException | TensorFlowException e) {
+      // TF Java maps the decoder's InvalidArgument to an IllegalArgumentException subclass
+      throw new UnreadableImageException(location, firstLine(e.getMessage()));
+    }
+  }
+
 
   public ImageSpec spec() {
     return spec;

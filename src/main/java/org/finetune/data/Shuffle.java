@@ -6,11 +6,11 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /** The training order of an epoch: a Fisher-Yates shuffle fixed by (seed, epoch). */
-final class Shuffle {
+public final class Shuffle {
 
   private Shuffle() {}
 
-  static List<ImageEntry> of(List<ImageEntry> entries, long seed, int epoch) {
+  public static List<ImageEntry> of(List<ImageEntry> entries, long seed, int epoch) {
     List<ImageEntry> order = new ArrayList<>(entries);
     SplittableRandom random = new SplittableRandom(mix(mix(seed) + 0x9E3779B97F4A7C15L * (epoch + 1L)));
     for (int i = order.size() - 1; i > 0; i--) {

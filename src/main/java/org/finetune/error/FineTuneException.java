@@ -18,7 +18,9 @@ public class FineTuneException extends RuntimeException {
     /** The export cannot be written, or would overwrite an existing one. */
     EXPORT(5),
     /** TensorFlow failed while running a graph the library built. */
-    RUNTIME(6);
+    RUNTIME(6),
+    /** The user stopped the run (Ctrl-C); a checkpoint was saved when the run keeps them. */
+    INTERRUPTED(130);
 
     private final int exitCode;
 

@@ -114,7 +114,7 @@ public final class ModelExporter {
       Ops tf = Ops.create(graph);
       Head head = Head.uninitialized(tf, request.head(), network.output().shape(), request.classNames().size());
       Operand<TFloat32> probabilities =
-          tf.withName(PROBABILITIES).nn.softmax(head.logits(tf.withSubScope("head"), network.output(), false));
+          tf.withName(PROBABILITIES).nn.softmax(head.logits(tf.withSubScope("head"), network.output()));
       Operand<TInt64> classIds = tf.withName(CLASS_IDS).math.argMax(probabilities, tf.constant(1), TInt64.class);
       try (Session session = new Session(graph)) {
         session.restore(checkpoint.toString());

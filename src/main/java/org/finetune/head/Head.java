@@ -8,8 +8,8 @@ import org.tensorflow.framework.initializers.Zeros;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Variable;
-import org.tensorflow.op.random.RandomUniform;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt64;
 
 /**
  * The classification head in one graph: its variables, and the ops that apply it to features,
@@ -29,12 +29,10 @@ public final class Head {
 
   private final HeadConfig config;
   private final int classes;
-  private final long seed;
   private final Variable<TFloat32> denseKernel;
   private final Variable<TFloat32> denseBias;
   private final Variable<TFloat32> logitsKernel;
   private final Variable<TFloat32> logitsBias;
-  private int dropoutCalls;
 
   /** Makes a named [rows, cols] or [cols] variable, with or without an initialiser. */
   private interface VariableMaker {
@@ -44,7 +42,6 @@ public final class Head {
   private Head(HeadConfig config, int classes, long seed, long featureSize, VariableMaker maker) {
     this.config = config;
     this.classes = classes;
-    this.seed = seed;
     long logitsIn = featureSize;
     if (config.hasHiddenLayer()) {
       denseKernel = maker.make(DENSE_KERNEL, new long[] {featureSize, config.denseUnits()}, seed);
@@ -99,13 +96,23 @@ public final class Head {
     return pooling == Pooling.FLATTEN ? dims[1] * dims[2] * dims[3] : dims[3];
   }
 
-  /** Logits for {@code features}; {@code training} switches dropout on. */
-  public Operand<TFloat32> logits(Ops tf, Operand<TFloat32> features, boolean training) {
+  /** Logits without dropout: the inference path. */
+  public Operand<TFloat32> logits(Ops tf, Operand<TFloat32> features) {
+    return logits(tf, features, null);
+  }
+
+  /**
+   * Logits with dropout when {@code dropoutSeed} is given: the training path.
+   *
+   * @param dropoutSeed a [2] int64 seed fed for each step (e.g. [run seed, step]); the mask is a
+   *     stateless function of it, so a resumed run draws the masks an uninterrupted one would
+   */
+  public Operand<TFloat32> logits(Ops tf, Operand<TFloat32> features, Operand<TInt64> dropoutSeed) {
     Operand<TFloat32> x = pool(tf, features);
     if (config.hasHiddenLayer()) {
       x = tf.nn.relu(tf.nn.biasAdd(tf.linalg.matMul(x, denseKernel), denseBias));
-      if (training && config.dropoutRate() > 0) {
-        x = dropout(tf, x);
+      if (dropoutSeed != null && config.dropoutRate() > 0) {
+        x = dropout(tf, x, dropoutSeed);
       }
     }
     return tf.nn.biasAdd(tf.linalg.matMul(x, logitsKernel), logitsBias);
@@ -113,7 +120,7 @@ public final class Head {
 
   /** Class probabilities without dropout: the inference path. */
   public Operand<TFloat32> probabilities(Ops tf, Operand<TFloat32> features) {
-    return tf.nn.softmax(logits(tf, features, false));
+    return tf.nn.softmax(logits(tf, features));
   }
 
   private Operand<TFloat32> pool(Ops tf, Operand<TFloat32> features) {
@@ -128,11 +135,9 @@ public final class Head {
   }
 
   /** Inverted dropout: keep each unit with probability 1 - rate and scale kept ones by 1 / (1 - rate), as Keras does. */
-  private Operand<TFloat32> dropout(Ops tf, Operand<TFloat32> x) {
+  private Operand<TFloat32> dropout(Ops tf, Operand<TFloat32> x, Operand<TInt64> dropoutSeed) {
     float keep = (float) (1 - config.dropoutRate());
-    Operand<TFloat32> uniform =
-        tf.random.randomUniform(
-            tf.shape(x), TFloat32.class, RandomUniform.seed(seed), RandomUniform.seed2((long) ++dropoutCalls));
+    Operand<TFloat32> uniform = tf.random.statelessRandomUniform(tf.shape(x), dropoutSeed, TFloat32.class);
     Operand<TFloat32> mask = tf.math.floor(tf.math.add(uniform, tf.constant(keep)));
     return tf.math.mul(x, tf.math.mul(mask, tf.constant(1f / keep)));
   }

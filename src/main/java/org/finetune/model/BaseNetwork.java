@@ -24,6 +24,7 @@ public final class BaseNetwork {
   private final List<ModelVariable> variables;
   private final Map<String, StoredTensor> weights;
   private final List<LayerInfo> layers;
+  private volatile String fingerprint;
 
   BaseNetwork(
       SavedModelFile source,
@@ -49,6 +50,16 @@ public final class BaseNetwork {
 
   public Path directory() {
     return source.directory();
+  }
+
+  /** SHA-256 over the SavedModel's files ({@link ModelFingerprint}), computed once. */
+  public String fingerprint() {
+    String f = fingerprint;
+    if (f == null) {
+      f = ModelFingerprint.sha256(source.directory());
+      fingerprint = f;
+    }
+    return f;
   }
 
   public ServingSignature signature() {

@@ -80,10 +80,9 @@ final class BaseProbe implements AutoCloseable {
     int images = 0;
     try (BatchStream batches = BatchStream.open(entries, decoder, BatchOptions.inOrder(batchSize), 0, skips)) {
       while (batches.hasNext()) {
-        Batch batch = batches.next();
-        images += batch.size();
-        try (TFloat32 x = batch.pixelsTensor()) {
-          Session.Runner runner = session.runner().feed(network.input(), x);
+        try (Batch batch = batches.next()) {
+          images += batch.size();
+          Session.Runner runner = session.runner().feed(network.input(), batch.pixels());
           fetches.forEach(runner::fetch);
           try (Result result = runner.run()) {
             List<float[]> values = new ArrayList<>(fetches.size());

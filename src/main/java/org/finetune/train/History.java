@@ -17,6 +17,13 @@ public final class History {
 
   private final List<EpochMetrics> epochs = new ArrayList<>();
 
+  History() {}
+
+  /** A history that continues {@code earlier} (a resumed run). */
+  History(List<EpochMetrics> earlier) {
+    epochs.addAll(earlier);
+  }
+
   void add(EpochMetrics metrics) {
     epochs.add(metrics);
   }

@@ -2,19 +2,24 @@ package org.finetune.train;
 
 import java.nio.file.Path;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.finetune.cache.FeatureCache;
 import org.finetune.data.Batch;
 import org.finetune.data.BatchOptions;
 import org.finetune.data.BatchStream;
 import org.finetune.data.ImageDecoder;
 import org.finetune.data.ImageEntry;
+import org.finetune.data.Shuffle;
 import org.finetune.data.SkipListener;
 import org.finetune.data.UnreadableImageException;
+import org.finetune.error.FineTuneException;
 import org.finetune.head.HeadConfig;
 import org.finetune.model.StoredTensor;
 import org.finetune.model.WeightLoader;
+import org.tensorflow.ndarray.Shape;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
@@ -32,7 +37,10 @@ public final class Trainer implements AutoCloseable {
   private final StrategyPlan plan;
   private final ImageDecoder decoder;
   private final boolean strict;
+  private final CachedFeatures features;
+  private final String cacheNote;
   private final Set<String> skipped = new HashSet<>();
+  private long globalStep;
 
   /**
    * Builds the training graph for a plan (the base to use and what phase 2 trains) and loads the
@@ -40,61 +48,137 @@ public final class Trainer implements AutoCloseable {
    *
    * @param decoder turns image files into the base's input; the caller owns it
    * @param strict stop at the first unreadable image instead of skipping it
+   * @param cache where to keep the frozen base's outputs; used only when no phase trains the base
    */
   public Trainer(
-      StrategyPlan plan, HeadConfig head, int classes, TrainingConfig config, ImageDecoder decoder, boolean strict) {
+      StrategyPlan plan,
+      HeadConfig head,
+      int classes,
+      TrainingConfig config,
+      ImageDecoder decoder,
+      boolean strict,
+      CacheSettings cache) {
     this.graph =
         new TrainingGraph(plan.base(), head, classes, config, plan.fineTuneVariables(),
             plan.config().fineTuneLearningRate(config.learningRate()));
     this.config = config;
     this.plan = plan;
+    if (!cache.enabled()) {
+      this.features = null;
+      this.cacheNote = "the feature cache is off (--no-cache): the base runs on every image in every epoch";
+    } else if (plan.hasFineTunePhase()) {
+      this.features = null;
+      this.cacheNote = "the feature cache is off: phase 2 trains base layers, so the base's outputs change";
+    } else {
+      Shape shape = graph.featureShape();
+      long floats = 1;
+      for (int d = 1; d < shape.numDimensions(); d++) {
+        floats *= shape.get(d); // the batch dimension is unknown; every other one is static
+      }
+      this.features = new CachedFeatures(FeatureCache.open(cache.directory(), cache.namespace(), Math.toIntExact(floats)), shape);
+      this.cacheNote = "the base's outputs are cached in " + cache.directory()
+          + ": computed once per image, reused in every epoch and later runs (--no-cache to turn off)";
+    }
     this.decoder = decoder;
     this.strict = strict;
+  }
+
+  /** As {@link #fit(List, List, TrainingListener, RunCheckpoints, boolean)} without checkpoints. */
+  public History fit(List<ImageEntry> train, List<ImageEntry> validation, TrainingListener listener) {
+    return fit(train, validation, listener, null, false);
   }
 
   /**
    * Trains the head for {@code config.epochs()} epochs, then, if the plan has a phase 2, the head
    * and the unfrozen base layers for its epochs; validates on {@code validation} after each epoch.
    * Epochs are numbered across both phases, as Keras' {@code initial_epoch} does.
+   *
+   * <p>With {@code checkpoints}, every finished epoch is saved there, and a stop the listener asks
+   * for ends the run after the current batch with a checkpoint of it; with {@code resume}, the run
+   * continues from the last checkpoint, and ends as the uninterrupted run would have.
+   *
+   * @throws FineTuneException of kind INTERRUPTED when the listener asked to stop
    */
-  public History fit(List<ImageEntry> train, List<ImageEntry> validation, TrainingListener listener) {
-    History history = new History();
+  public History fit(
+      List<ImageEntry> train, List<ImageEntry> validation, TrainingListener listener, RunCheckpoints checkpoints,
+      boolean resume) {
+    listener.note(cacheNote);
+    if (features != null) {
+      train = prepareFeatures(train, listener);
+      validation = prepareFeatures(validation, listener);
+    }
+    TrainingProgress progress = resume ? restore(checkpoints, listener) : TrainingProgress.start();
+    History history = new History(progress.history());
     int fineTuneEpochs = plan.hasFineTunePhase() ? plan.config().fineTuneEpochs() : 0;
     int total = config.epochs() + fineTuneEpochs;
-    for (int epoch = 1; epoch <= total; epoch++) {
-      boolean fineTune = epoch > config.epochs();
-      history.add(runEpoch(fineTune, epoch, total, train, validation, listener));
+    for (int epoch = progress.epoch(); epoch <= total; epoch++) {
+      EpochMetrics metrics = runEpoch(epoch, total, train, validation, listener, progress, checkpoints);
+      history.add(metrics);
+      progress = new TrainingProgress(epoch + 1, 0, globalStep, 0, 0, 0, 0, history.epochs());
+      if (checkpoints != null) {
+        checkpoints.save(graph, progress);
+      }
+      if (epoch < total && listener.stopRequested()) {
+        stop(checkpoints, progress, checkpoints != null);
+      }
     }
     return history;
   }
 
+  private TrainingProgress restore(RunCheckpoints checkpoints, TrainingListener listener) {
+    RunCheckpoints.Saved saved =
+        checkpoints == null ? null : checkpoints.latest().orElse(null);
+    if (saved == null) {
+      throw FineTuneException.badOption(
+          "Nothing to resume: no interrupted run of this configuration"
+              + (checkpoints == null ? "" : " in " + checkpoints.directory())
+              + " (the model, data and options must be those of the interrupted run)");
+    }
+    graph.restore(saved.weights());
+    TrainingProgress progress = saved.progress();
+    globalStep = progress.globalStep();
+    listener.note("resuming at epoch " + progress.epoch() + ", step " + progress.step() + " from " + checkpoints.directory());
+    return progress;
+  }
+
+  /** Runs one epoch, from the progress' step if it is the epoch the progress stands in. */
   private EpochMetrics runEpoch(
-      boolean fineTune, int epoch, int epochs, List<ImageEntry> train, List<ImageEntry> validation,
-      TrainingListener listener) {
+      int epoch, int epochs, List<ImageEntry> train, List<ImageEntry> validation, TrainingListener listener,
+      TrainingProgress progress, RunCheckpoints checkpoints) {
+    boolean fineTune = epoch > config.epochs();
     String phase = fineTune ? FINE_TUNE_PHASE : HEAD_PHASE;
-    int steps = (train.size() + config.batchSize() - 1) / config.batchSize();
-    listener.epochStarted(phase, epoch, epochs, steps, train.size());
+    boolean resumed = epoch == progress.epoch() && !progress.atEpochBoundary();
+    int step = resumed ? progress.step() : 0;
+    double lossSum = resumed ? progress.lossSum() : 0;
+    long correct = resumed ? progress.correct() : 0;
+    long images = resumed ? progress.images() : 0;
+    double earlier = resumed ? progress.seconds() : 0;
+    listener.epochStarted(phase, epoch, epochs, (train.size() + config.batchSize() - 1) / config.batchSize(), train.size());
     long start = System.nanoTime();
-    double lossSum = 0;
-    long correct = 0;
-    long images = 0;
-    BatchOptions options = BatchOptions.shuffled(config.batchSize(), config.seed()).withStrict(strict);
-    try (BatchStream batches = BatchStream.open(train, decoder, options, epoch, skipListener(listener))) {
-      int step = 0;
+    try (Batches batches = trainingBatches(train, epoch, step, listener)) {
       while (batches.hasNext()) {
-        Batch batch = batches.next();
         TrainingGraph.StepResult result;
-        try (TFloat32 x = batch.pixelsTensor(); TInt32 y = batch.labelsTensor()) {
-          result = graph.train(x, y, fineTune);
+        int size;
+        try (Labelled batch = batches.next()) {
+          result = graph.train(batch.inputs(), batch.labels(), fineTune, batch.features(), globalStep++);
+          size = batch.size();
         }
-        lossSum += (double) result.meanLoss() * batch.size();
+        lossSum += (double) result.meanLoss() * size;
         correct += result.correct();
-        images += batch.size();
+        images += size;
         listener.stepFinished(++step, images, lossSum / images, (double) correct / images);
+        if (listener.stopRequested() && batches.hasNext()) { // at the epoch's end, fit saves and stops
+          TrainingProgress now = new TrainingProgress(epoch, step, globalStep, lossSum, correct, images,
+              earlier + (System.nanoTime() - start) / 1e9, progress.history());
+          if (checkpoints != null) {
+            checkpoints.save(graph, now);
+          }
+          stop(checkpoints, now, checkpoints != null);
+        }
       }
     }
-    double seconds = (System.nanoTime() - start) / 1e9;
-    Evaluation val = validation.isEmpty() ? null : evaluate(validation, listener);
+    double seconds = earlier + (System.nanoTime() - start) / 1e9;
+    Evaluation val = validation.isEmpty() ? null : evaluatePrepared(validation, listener);
     EpochMetrics metrics =
         new EpochMetrics(
             phase,
@@ -109,20 +193,34 @@ public final class Trainer implements AutoCloseable {
     return metrics;
   }
 
+  /** Ends the run: the user asked to stop; {@code saved} when a checkpoint of {@code progress} exists. */
+  private static void stop(RunCheckpoints checkpoints, TrainingProgress progress, boolean saved) {
+    String where = progress.atEpochBoundary()
+        ? "after epoch " + (progress.epoch() - 1)
+        : "in epoch " + progress.epoch() + " after step " + progress.step();
+    throw new FineTuneException(FineTuneException.Kind.INTERRUPTED, "Training stopped by request " + where
+        + (saved ? "; a checkpoint is in " + checkpoints.directory() + ": run the same command with --resume to continue" : ""));
+  }
+
   /** Loss and accuracy on {@code entries}, without dropout, in order. */
   public Evaluation evaluate(List<ImageEntry> entries, TrainingListener listener) {
+    if (features != null) {
+      entries = prepareFeatures(entries, listener);
+    }
+    return evaluatePrepared(entries, listener);
+  }
+
+  private Evaluation evaluatePrepared(List<ImageEntry> entries, TrainingListener listener) {
     if (entries.isEmpty()) {
       return Evaluation.empty();
     }
     double lossSum = 0;
     long correct = 0;
     long images = 0;
-    BatchOptions options = BatchOptions.inOrder(config.batchSize()).withStrict(strict);
-    try (BatchStream batches = BatchStream.open(entries, decoder, options, 0, skipListener(listener))) {
+    try (Batches batches = evaluationBatches(entries, listener)) {
       while (batches.hasNext()) {
-        Batch batch = batches.next();
-        try (TFloat32 x = batch.pixelsTensor(); TInt32 y = batch.labelsTensor()) {
-          TrainingGraph.StepResult result = graph.evaluate(x, y);
+        try (Labelled batch = batches.next()) {
+          TrainingGraph.StepResult result = graph.evaluate(batch.inputs(), batch.labels(), batch.features());
           lossSum += (double) result.meanLoss() * batch.size();
           correct += result.correct();
           images += batch.size();
@@ -132,11 +230,102 @@ public final class Trainer implements AutoCloseable {
     return images == 0 ? Evaluation.empty() : new Evaluation(lossSum / images, (double) correct / images, images, correct);
   }
 
+  /**
+   * A batch ready for the graph: images or the base's outputs, with labels. Closing it closes the
+   * labels and whatever owns the inputs (the decoded batch, or the features tensor itself).
+   */
+  private record Labelled(TFloat32 inputs, TInt32 labels, boolean features, int size, AutoCloseable owner)
+      implements AutoCloseable {
+    @Override
+    public void close() {
+      labels.close();
+      try {
+        owner.close();
+      } catch (Exception e) {
+        throw new IllegalStateException("closing a batch cannot fail", e);
+      }
+    }
+  }
+
+  /** An epoch's batches; closing stops any decoding still under way. */
+  private interface Batches extends Iterator<Labelled>, AutoCloseable {
+    @Override
+    void close();
+  }
+
+  /**
+   * The epoch's batches in its shuffled order, from batch {@code skip} on (a resumed epoch): the
+   * order depends on (seed, epoch) alone, so the batches are those the epoch had.
+   */
+  private Batches trainingBatches(List<ImageEntry> entries, int epoch, int skip, TrainingListener listener) {
+    List<ImageEntry> order = Shuffle.of(entries, config.seed(), epoch);
+    List<ImageEntry> rest = order.subList(Math.min(order.size(), skip * config.batchSize()), order.size());
+    if (features != null) {
+      return cachedBatches(features.batches(rest, config.batchSize()));
+    }
+    return decodedBatches(rest, BatchOptions.inOrder(config.batchSize()).withStrict(strict), 0, listener);
+  }
+
+  private Batches evaluationBatches(List<ImageEntry> entries, TrainingListener listener) {
+    if (features != null) {
+      return cachedBatches(features.batches(entries, config.batchSize()));
+    }
+    return decodedBatches(entries, BatchOptions.inOrder(config.batchSize()).withStrict(strict), 0, listener);
+  }
+
+  private Batches cachedBatches(List<List<ImageEntry>> batches) {
+    Iterator<List<ImageEntry>> each = batches.iterator();
+    return new Batches() {
+      @Override
+      public void close() {
+        // nothing runs ahead
+      }
+
+      @Override
+      public boolean hasNext() {
+        return each.hasNext();
+      }
+
+      @Override
+      public Labelled next() {
+        List<ImageEntry> batch = each.next();
+        TFloat32 inputs = features.features(batch);
+        return new Labelled(inputs, CachedFeatures.labels(batch), true, batch.size(), inputs);
+      }
+    };
+  }
+
+  /** Batches decoded ahead by the stream's workers. */
+  private Batches decodedBatches(List<ImageEntry> entries, BatchOptions options, int epoch, TrainingListener listener) {
+    BatchStream stream = BatchStream.open(entries, decoder, options, epoch, skipListener(listener));
+    return new Batches() {
+      @Override
+      public void close() {
+        stream.close();
+      }
+
+      @Override
+      public boolean hasNext() {
+        return stream.hasNext();
+      }
+
+      @Override
+      public Labelled next() {
+        Batch batch = stream.next();
+        return new Labelled(batch.pixels(), batch.labelsTensor(), false, batch.size(), batch);
+      }
+    };
+  }
+
+  /** Computes the base's outputs for images the cache lacks; returns the images that have them. */
+  private List<ImageEntry> prepareFeatures(List<ImageEntry> entries, TrainingListener listener) {
+    BatchOptions options = BatchOptions.inOrder(config.batchSize()).withStrict(strict);
+    return features.prepare(entries, decoder, graph, options, skipListener(listener));
+  }
+
   /** Class probabilities for one batch of preprocessed images. */
   public float[][] predict(Batch batch) {
-    try (TFloat32 x = batch.pixelsTensor()) {
-      return graph.predict(x);
-    }
+    return graph.predict(batch.pixels());
   }
 
   private SkipListener skipListener(TrainingListener listener) {

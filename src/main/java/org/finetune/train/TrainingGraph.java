@@ -19,12 +19,14 @@ import org.tensorflow.Session;
 import org.tensorflow.framework.losses.CategoricalCrossentropy;
 import org.tensorflow.framework.optimizers.Optimizer.GradAndVar;
 import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
+import org.tensorflow.types.TInt64;
 import org.tensorflow.types.family.TType;
 
 /**
@@ -44,6 +46,8 @@ final class TrainingGraph implements AutoCloseable {
   private final Session session;
   private final ImportedNetwork base;
   private final Placeholder<TInt32> labels;
+  private final Placeholder<TInt64> dropoutSeed;
+  private final long seed;
   private final Operand<TFloat32> trainLoss;
   private final Operand<TFloat32> trainCorrect;
   private final Step headStep;
@@ -52,6 +56,7 @@ final class TrainingGraph implements AutoCloseable {
   private final Operand<TFloat32> evalCorrect;
   private final Operand<TFloat32> probabilities;
   private final List<String> headVariables;
+  private final Checkpointer checkpointer;
   private final List<String> fineTuneVariables;
 
   /**
@@ -78,11 +83,13 @@ final class TrainingGraph implements AutoCloseable {
       Operand<TFloat32> oneHot = tf.oneHot(labels, tf.constant(classes), tf.constant(1f), tf.constant(0f));
       CategoricalCrossentropy loss = new CategoricalCrossentropy(true);
 
-      Operand<TFloat32> trainLogits = head.logits(tf.withSubScope("train"), base.output(), true);
+      seed = config.seed();
+      dropoutSeed = tf.withName("dropout_seed").placeholder(TInt64.class, Placeholder.shape(Shape.of(2)));
+      Operand<TFloat32> trainLogits = head.logits(tf.withSubScope("train"), base.output(), dropoutSeed);
       trainLoss = loss.call(tf, oneHot, trainLogits);
       trainCorrect = correct(tf, trainLogits);
 
-      Operand<TFloat32> evalLogits = head.logits(tf.withSubScope("eval"), base.output(), false);
+      Operand<TFloat32> evalLogits = head.logits(tf.withSubScope("eval"), base.output());
       evalLoss = loss.call(tf, oneHot, evalLogits);
       evalCorrect = correct(tf, evalLogits);
       probabilities = tf.nn.softmax(evalLogits);
@@ -99,6 +106,7 @@ final class TrainingGraph implements AutoCloseable {
         fineTuneStep = minimize(tf, fineTuneVariables, "adam_fine_tune", fineTuneLearningRate);
       }
 
+      checkpointer = new Checkpointer(graph); // after the optimizers: their slots are variables too
       opened = new Session(graph, sessionConfig(config.threads()));
       WeightLoader.assign(opened, network.weights()); // the session's first run also initialises the head and Adam
       session = opened;
@@ -133,22 +141,40 @@ final class TrainingGraph implements AutoCloseable {
     return tf.reduceSum(tf.dtypes.cast(tf.math.equal(predicted, labels), TFloat32.class), tf.constant(0));
   }
 
-  private static ConfigProto sessionConfig(int threads) {
-    ConfigProto.Builder b = ConfigProto.newBuilder();
-    if (threads > 0) {
-      b.setIntraOpParallelismThreads(threads).setInterOpParallelismThreads(Math.min(2, threads));
-    }
-    return b.build();
+  /**
+   * Intra-op threads (the parallelism inside one convolution or matmul): all cores unless told
+   * otherwise. Inter-op threads: two, since these graphs are chains of large ops, and more would
+   * only compete with the image-decoding workers.
+   */
+  static ConfigProto sessionConfig(int threads) {
+    int intra = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+    return ConfigProto.newBuilder()
+        .setIntraOpParallelismThreads(intra)
+        .setInterOpParallelismThreads(Math.min(2, intra))
+        .build();
   }
+
 
   /**
    * One Adam step on a batch, of the head alone or (fineTune) of the head and the unfrozen base
    * layers; returns the batch's mean loss and correct count (with dropout, as Keras reports).
    */
   StepResult train(TFloat32 images, TInt32 batchLabels, boolean fineTune) {
-    try (Result r =
+    return train(images, batchLabels, fineTune, false, 0);
+  }
+
+  /**
+   * As {@link #train(TFloat32, TInt32, boolean)}; with {@code features} the batch holds the base's
+   * output instead of images, fed in place of it so the base does not run (head-only steps).
+   *
+   * @param step the run's step number, which with the seed fixes this step's dropout masks
+   */
+  StepResult train(TFloat32 batch, TInt32 batchLabels, boolean fineTune, boolean features, long step) {
+    try (TInt64 stepSeed = TInt64.vectorOf(seed, step);
+        Result r =
         session.runner()
-            .feed(base.input(), images)
+            .feed(features ? base.output() : base.input(), batch)
+            .feed(dropoutSeed, stepSeed)
             .feed(labels, batchLabels)
             .addTarget(step(fineTune).update())
             .fetch(trainLoss)
@@ -173,8 +199,15 @@ final class TrainingGraph implements AutoCloseable {
   Map<String, StoredTensor> gradients(TFloat32 images, TInt32 batchLabels, boolean fineTune) {
     Step step = step(fineTune);
     List<String> variables = fineTune ? fineTuneVariables : headVariables;
-    Session.Runner runner = session.runner().feed(base.input(), images).feed(labels, batchLabels);
-    step.gradients().forEach(runner::fetch);
+    try (TInt64 stepSeed = TInt64.vectorOf(seed, 0)) {
+      Session.Runner runner =
+          session.runner().feed(base.input(), images).feed(labels, batchLabels).feed(dropoutSeed, stepSeed);
+      step.gradients().forEach(runner::fetch);
+      return fetchNamed(runner, variables);
+    }
+  }
+
+  private static Map<String, StoredTensor> fetchNamed(Session.Runner runner, List<String> variables) {
     Map<String, StoredTensor> values = new LinkedHashMap<>();
     try (Result r = runner.run()) {
       for (int i = 0; i < variables.size(); i++) {
@@ -184,12 +217,32 @@ final class TrainingGraph implements AutoCloseable {
     return values;
   }
 
-  /** Loss and correct count on a batch without dropout and without training. */
-  StepResult evaluate(TFloat32 images, TInt32 batchLabels) {
+  /** Loss and correct count on a batch of images (or of the base's outputs) without dropout and without training. */
+  StepResult evaluate(TFloat32 batch, TInt32 batchLabels, boolean features) {
     try (Result r =
-        session.runner().feed(base.input(), images).feed(labels, batchLabels).fetch(evalLoss).fetch(evalCorrect).run()) {
+        session.runner()
+            .feed(features ? base.output() : base.input(), batch)
+            .feed(labels, batchLabels)
+            .fetch(evalLoss)
+            .fetch(evalCorrect)
+            .run()) {
       return new StepResult(scalar(r, 0), (int) scalar(r, 1));
     }
+  }
+
+  /** The base's output for a batch of images, flattened in C order. */
+  float[] features(TFloat32 images) {
+    try (Result r = session.runner().feed(base.input(), images).fetch(base.output()).run()) {
+      TFloat32 out = (TFloat32) r.get(0);
+      float[] values = new float[(int) out.size()];
+      out.copyTo(DataBuffers.of(values, false, false));
+      return values;
+    }
+  }
+
+  /** Static shape of the base's output, -1 for the batch. */
+  Shape featureShape() {
+    return base.output().shape();
   }
 
   /** Class probabilities [n, classes] for a batch. */
@@ -214,7 +267,12 @@ final class TrainingGraph implements AutoCloseable {
 
   /** Writes every variable (base, head, optimizer state) to a checkpoint at {@code prefix}. */
   void save(Path prefix) {
-    session.save(prefix.toString());
+    checkpointer.save(session, prefix);
+  }
+
+  /** Sets every variable from a checkpoint {@link #save} wrote. */
+  void restore(Path prefix) {
+    checkpointer.restore(session, prefix);
   }
 
   List<String> headVariables() {

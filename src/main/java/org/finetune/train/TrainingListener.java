@@ -20,6 +20,17 @@ public interface TrainingListener {
   /** An image could not be read and was skipped; told once per image and run. */
   default void imageSkipped(String location, String reason) {}
 
+  /** Something worth knowing about how the run goes, e.g. that the feature cache is in use. */
+  default void note(String message) {}
+
   /** Something the user should know that does not stop the run, e.g. a guessed setting. */
   default void warning(String message) {}
+
+  /**
+   * Asked after every training step: true ends the run after this batch, with a checkpoint to
+   * resume from when the run keeps checkpoints (e.g. on Ctrl-C).
+   */
+  default boolean stopRequested() {
+    return false;
+  }
 }

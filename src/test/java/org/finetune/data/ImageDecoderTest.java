@@ -19,6 +19,7 @@ import org.finetune.error.FineTuneException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.tensorflow.types.TFloat32;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Decoding with TensorFlow: channel handling, resizing, the preprocessing values, bad images. */
@@ -130,18 +131,19 @@ class ImageDecoderTest {
   }
 
   @Test
-  void writesIntoACallersBufferAtAnOffsetOnly() {
-    int size = rgbDecoder.spec().valuesPerImage();
-    float[] target = new float[size * 3];
-    Arrays.fill(target, -7f);
-    FloatBuffer buffer = FloatBuffer.wrap(target);
-    buffer.position(5);
-    rgbDecoder.decodeInto(TestImages.png(TestImages.solid(5, 6, R, G, B)), "solid.png", buffer, size);
-    assertEquals(5, buffer.position());
-    assertEquals(-7f, target[size - 1]);
-    assertEquals(R, target[size]);
-    assertEquals(B, target[2 * size - 1]);
-    assertEquals(-7f, target[2 * size]);
+  void writesIntoItsSlotOfABatchTensorOnly() {
+    ImageSpec spec = rgbDecoder.spec();
+    int size = spec.valuesPerImage();
+    try (TFloat32 batch = TFloat32.tensorOf(org.tensorflow.ndarray.Shape.of(3, spec.height(), spec.width(), spec.channels()),
+        t -> t.scalars().forEach(v -> v.setFloat(-7f)))) {
+      rgbDecoder.decodeInto(TestImages.png(TestImages.solid(5, 6, R, G, B)), "solid.png", batch, 1);
+      float[] target = new float[size * 3];
+      batch.copyTo(org.tensorflow.ndarray.buffer.DataBuffers.of(target, false, false));
+      assertEquals(-7f, target[size - 1]);
+      assertEquals(R, target[size]);
+      assertEquals(B, target[2 * size - 1]);
+      assertEquals(-7f, target[2 * size]);
+    }
   }
 
   @Test
@@ -210,7 +212,11 @@ class ImageDecoderTest {
     UnreadableImageException e =
         assertThrows(
             UnreadableImageException.class,
-            () -> rgbDecoder.decodeInto(entry, FloatBuffer.allocate(rgbDecoder.spec().valuesPerImage()), 0));
+            () -> {
+              try (TFloat32 batch = TFloat32.tensorOf(org.tensorflow.ndarray.Shape.of(1, 4, 3, 3))) {
+                rgbDecoder.decodeInto(entry, batch, 0);
+              }
+            });
     assertEquals("cannot use image " + missing + ": cannot read it: the file does not exist (any more)", e.getMessage());
   }
 

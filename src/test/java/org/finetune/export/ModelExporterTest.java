@@ -96,8 +96,8 @@ class ModelExporterTest {
         SavedModelBundle bundle = SavedModelBundle.load(dir.toString(), "serve")) {
       Batch batch = batches.next();
       float[][] inJava = trained.trainer().predict(batch);
-      try (TFloat32 x = batch.pixelsTensor();
-          Result r = bundle.function("serving_default").call(Map.of("images", x))) {
+      try (batch;
+          Result r = bundle.function("serving_default").call(Map.of("images", batch.pixels()))) {
         TFloat32 p = (TFloat32) r.get("probabilities").orElseThrow();
         for (int i = 0; i < 16; i++) {
           float[] row = new float[5];

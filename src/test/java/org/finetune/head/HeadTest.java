@@ -17,6 +17,7 @@ import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt64;
 
 /** The head's ops on a small feature map, run in TensorFlow. */
 class HeadTest {
@@ -63,16 +64,19 @@ class HeadTest {
       Ops tf = Ops.create(g);
       Placeholder<TFloat32> x = tf.placeholder(TFloat32.class, Placeholder.shape(FEATURES));
       Head head = Head.create(tf, new HeadConfig(Pooling.FLATTEN, 64, 0.5), FEATURES, 3, 1);
-      Operand<TFloat32> train = head.logits(tf, x, true);
-      Operand<TFloat32> infer = head.logits(tf, x, false);
+      Placeholder<TInt64> seed = tf.placeholder(TInt64.class, Placeholder.shape(Shape.of(2)));
+      Operand<TFloat32> train = head.logits(tf, x, seed);
+      Operand<TFloat32> infer = head.logits(tf, x);
       try (TFloat32 input = TFloat32.tensorOf(Shape.of(2, 2, 3, 4), t -> t.scalars().forEach(v -> v.setFloat(1f)))) {
         float[] infer1 = run(s, infer, x, input);
         float[] infer2 = run(s, infer, x, input);
-        float[] train1 = run(s, train, x, input);
-        float[] train2 = run(s, train, x, input);
+        float[] step1 = runSeeded(s, train, x, input, seed, 1, 1);
+        float[] step1Again = runSeeded(s, train, x, input, seed, 1, 1);
+        float[] step2 = runSeeded(s, train, x, input, seed, 1, 2);
         assertArrayEquals(infer1, infer2, "inference is deterministic");
-        assertNotEquals(java.util.Arrays.toString(train1), java.util.Arrays.toString(train2), "a new mask each step");
-        assertNotEquals(java.util.Arrays.toString(infer1), java.util.Arrays.toString(train1));
+        assertArrayEquals(step1, step1Again, "the mask is a function of the step's seed: a resumed run redraws it");
+        assertNotEquals(java.util.Arrays.toString(step1), java.util.Arrays.toString(step2), "a new mask each step");
+        assertNotEquals(java.util.Arrays.toString(infer1), java.util.Arrays.toString(step1));
       }
     }
   }
@@ -94,6 +98,14 @@ class HeadTest {
 
   private static float[] run(Session s, Operand<TFloat32> op, Placeholder<TFloat32> x, TFloat32 input) {
     try (Result r = s.runner().feed(x, input).fetch(op).run()) {
+      return toArray((TFloat32) r.get(0));
+    }
+  }
+
+  private static float[] runSeeded(
+      Session s, Operand<TFloat32> op, Placeholder<TFloat32> x, TFloat32 input, Placeholder<TInt64> seed, long... value) {
+    try (TInt64 seedValue = TInt64.vectorOf(value);
+        Result r = s.runner().feed(x, input).feed(seed, seedValue).fetch(op).run()) {
       return toArray((TFloat32) r.get(0));
     }
   }
