@@ -91,11 +91,15 @@ public final class Benchmark implements Callable<Integer> {
   Path warmupData;
 
   @Option(names = "--cache-dir", paramLabel = "DIR",
-      description = "train-head, train-top: the bottleneck cache directory, where this build has one (default: the product's).")
+      description = "train-head, train-top: the bottleneck cache directory (default: the product's).")
   Path cacheDir;
 
-  @Option(names = "--no-cache", description = "train-head, train-top: turn the bottleneck cache off, where this build has one.")
+  @Option(names = "--no-cache", description = "train-head, train-top: turn the bottleneck cache off.")
   boolean noCache;
+
+  @Option(names = "--checkpoint-dir", paramLabel = "DIR",
+      description = "train-head, train-top: keep a checkpoint after every epoch here, as `train --out` does (default: none, as FineTuner.train).")
+  Path checkpointDir;
 
   @Option(names = "--matmul-size", defaultValue = "2048", description = "matmul: matrix size (default: ${DEFAULT-VALUE}).")
   int matmulSize;

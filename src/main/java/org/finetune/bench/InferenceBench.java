@@ -130,13 +130,16 @@ final class InferenceBench {
     }
   }
 
-  /** The product's session settings (TrainingGraph): TensorFlow's defaults unless threads are given. */
+  /**
+   * The product's session settings, as TrainingGraph (package-private there) sets them: intra-op
+   * threads all cores unless given, inter-op threads at most two.
+   */
   static ConfigProto sessionConfig(int threads) {
-    ConfigProto.Builder b = ConfigProto.newBuilder();
-    if (threads > 0) {
-      b.setIntraOpParallelismThreads(threads).setInterOpParallelismThreads(Math.min(2, threads));
-    }
-    return b.build();
+    int intra = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+    return ConfigProto.newBuilder()
+        .setIntraOpParallelismThreads(intra)
+        .setInterOpParallelismThreads(Math.min(2, intra))
+        .build();
   }
 
   private static void writeFloats(Path file, float[] values, int count) throws IOException {

@@ -29,6 +29,7 @@ final class TimingListener implements TrainingListener {
   final long origin;
   final List<Epoch> epochs = new ArrayList<>();
   final List<String> warnings = new ArrayList<>();
+  final List<String> notes = new ArrayList<>();
   int skippedImages;
 
   TimingListener(long originNanos) {
@@ -58,6 +59,12 @@ final class TimingListener implements TrainingListener {
   }
 
   @Override
+  public void note(String message) {
+    notes.add(message);
+    System.err.println("note: " + message);
+  }
+
+  @Override
   public void warning(String message) {
     warnings.add(message);
     System.err.println("warning: " + message);
@@ -67,7 +74,10 @@ final class TimingListener implements TrainingListener {
     return epochs.get(epochs.size() - 1);
   }
 
-  /** Seconds from the origin to the first epoch's start: loading, graph building, anything before epoch 1. */
+  /**
+   * Seconds from the origin to the first epoch's start: loading, graph building, and with the
+   * bottleneck cache computing the features it lacks; anything before epoch 1.
+   */
   double setupSeconds() {
     return epochs.isEmpty() ? Double.NaN : (epochs.get(0).startNanos - origin) / 1e9;
   }

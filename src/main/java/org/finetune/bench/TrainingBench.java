@@ -1,7 +1,5 @@
 package org.finetune.bench;
 
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -41,7 +39,7 @@ final class TrainingBench {
       }
     }
     FineTuneRequest request = request(o, model, data, StrategyConfig.FREEZE, o.epochs, o.cacheDir);
-    r.put("cache", CacheHook.describe(o.cacheDir, o.noCache));
+    r.put("cache", describeCache(o));
     long start = System.nanoTime();
     TimingListener timing = new TimingListener(start);
     try (TrainedModel trained = FineTuner.train(request, timing)) {
@@ -55,6 +53,8 @@ final class TrainingBench {
       r.put("val_images", trained.validation().images());
       r.put("per_epoch", timing.epochTable());
       r.put("warnings", timing.warnings);
+      r.put("notes", timing.notes);
+      r.put("checkpoints", o.checkpointDir != null);
       r.put("skipped_images", timing.skippedImages);
       r.put("timed", "FineTuner.train: load and rebuild the base, scan the data, build the graph, "
           + o.epochs + " epochs with validation");
@@ -75,7 +75,7 @@ final class TrainingBench {
     StrategyConfig strategy = StrategyConfig.unfreezeFrom(from).withFineTune(o.fineTuneEpochs, null, false);
     FineTuneRequest request = request(o, model, data, strategy, o.epochs, o.cacheDir);
     Map<String, Object> r = new LinkedHashMap<>();
-    r.put("cache", CacheHook.describe(o.cacheDir, o.noCache));
+    r.put("cache", describeCache(o));
     long start = System.nanoTime();
     TimingListener timing = new TimingListener(start);
     try (TrainedModel trained = FineTuner.train(request, timing)) {
@@ -89,6 +89,7 @@ final class TrainingBench {
       r.put("fine_tune_params", fineTuneParams(trained));
       r.put("per_epoch", timing.epochTable());
       r.put("warnings", timing.warnings);
+      r.put("notes", timing.notes);
       r.put("timed", "phase-2 training steps (head and unfrozen layers) after the first " + o.skipSteps
           + ", data read from disk by the product's pipeline; validation and epoch starts excluded");
     }
@@ -117,59 +118,24 @@ final class TrainingBench {
             .threads(o.threads)
             .build();
     FineTuneRequest.Builder b = FineTuneRequest.builder().model(model).data(data).training(training).strategy(strategy);
-    CacheHook.apply(b, cacheDir, o.noCache);
+    if (cacheDir != null) {
+      b.cacheDirectory(cacheDir);
+    }
+    if (o.noCache) {
+      b.useCache(false);
+    }
+    if (o.checkpointDir != null) {
+      b.checkpointDirectory(o.checkpointDir); // as `train --out` keeps them, after every epoch
+    }
     return b.build();
   }
 
-  /**
-   * Sets the bottleneck cache's directory and switch where the library has them ({@code
-   * FineTuneRequest.Builder.cacheDirectory(Path)}, {@code useCache(boolean)}, being added on main).
-   * Looked up by reflection so that the same benchmark runs before and after they merge; replace
-   * with direct calls once they have.
-   */
-  static final class CacheHook {
-    private CacheHook() {}
-
-    static void apply(FineTuneRequest.Builder b, Path dir, boolean off) {
-      if (dir != null) {
-        call(b, "cacheDirectory", Path.class, dir);
-      }
-      if (off) {
-        call(b, "useCache", boolean.class, false);
-      }
+  /** How the request's cache is set, for the JSON. */
+  private static String describeCache(Benchmark o) {
+    if (o.noCache) {
+      return "off (--no-cache)";
     }
-
-    static String describe(Path dir, boolean off) {
-      if (!available()) {
-        return "none in this build";
-      }
-      if (off) {
-        return "off";
-      }
-      return dir == null ? "on, product default directory" : "on, directory " + dir;
-    }
-
-    static boolean available() {
-      try {
-        FineTuneRequest.Builder.class.getMethod("useCache", boolean.class);
-        return true;
-      } catch (NoSuchMethodException e) {
-        return false;
-      }
-    }
-
-    private static void call(FineTuneRequest.Builder b, String name, Class<?> type, Object value) {
-      Method m;
-      try {
-        m = FineTuneRequest.Builder.class.getMethod(name, type);
-      } catch (NoSuchMethodException e) {
-        return; // no cache in this build: nothing to set
-      }
-      try {
-        m.invoke(b, value);
-      } catch (IllegalAccessException | InvocationTargetException e) {
-        throw new IllegalStateException("cannot call FineTuneRequest.Builder." + name, e);
-      }
-    }
+    return "product default (on where no phase trains the base), directory "
+        + (o.cacheDir == null ? "the default" : o.cacheDir.toString());
   }
 }
