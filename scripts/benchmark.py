@@ -101,6 +101,9 @@ def parse_args(argv):
                              "run filled (the 'across runs' case)")
     parser.add_argument("--no-cache-run", action="store_true",
                         help="train-head: also run Java with the bottleneck cache off")
+    parser.add_argument("--checkpoint-run", action="store_true",
+                        help="train-head: also run Java keeping a checkpoint after every epoch, "
+                             "as `train --out` does")
     parser.add_argument("--memory-growth", action="store_true",
                         help="also train on two data sets 10x apart (--growth-sizes) and "
                              "compare peak memory")
@@ -459,12 +462,20 @@ def measure_model(runner, args, name, model_dir, data, warmup, repeat):
             if warmup:
                 opts += ["--warmup-data", warmup]
             r["java"] = runner.java(f"train-head-{tag}", *opts)
+            r["java_cache_mb"] = du_mb(cache_dir, exclude="warmup")
             if args.warm_cache:
                 r["java_warm_cache"] = runner.java(f"train-head-warm-cache-{tag}", *opts)
             shutil.rmtree(cache_dir, ignore_errors=True)
             if args.no_cache_run:
                 r["java_no_cache"] = runner.java(f"train-head-no-cache-{tag}", *opts[:-2],
                                                  "--no-cache")
+            if args.checkpoint_run:
+                cache_dir = runner.fresh_dir(f"feature-cache-{tag}")
+                checkpoints = runner.fresh_dir(f"checkpoints-{tag}")
+                r["java_checkpoints"] = runner.java(f"train-head-checkpoints-{tag}", *opts,
+                                                    "--checkpoint-dir", checkpoints)
+                shutil.rmtree(cache_dir, ignore_errors=True)
+                shutil.rmtree(checkpoints, ignore_errors=True)
         if "keras" in args.sides:
             r["keras"] = runner.keras(f"train-head-{tag}", "train-head", dict(
                 keras_common, data=data, warmup_data=warmup, epochs=args.epochs,
@@ -540,11 +551,12 @@ def memory_growth(runner, args, cache, warmup):
     return {"model": name, "epochs": args.growth_epochs, "runs": runs}
 
 
-def du_mb(path):
+def du_mb(path, exclude=None):
+    """Disk space the files under `path` take (allocated blocks, not apparent sizes)."""
     total = 0
     for p in Path(path).rglob("*"):
-        if p.is_file():
-            total += p.stat().st_size
+        if p.is_file() and not (exclude and exclude in p.relative_to(path).parts):
+            total += p.stat().st_blocks * 512
     return total / 2**20
 
 
@@ -617,6 +629,8 @@ def summarize(results):
                 row["train_head_java_warm_s"] = head["java_warm_cache"].result["wall_s"]
             if "java_no_cache" in head:
                 row["train_head_java_no_cache_s"] = head["java_no_cache"].result["wall_s"]
+            if "java_checkpoints" in head:
+                row["train_head_java_checkpoints_s"] = head["java_checkpoints"].result["wall_s"]
             if "keras" in head:
                 row["train_head_keras_s"] = head["keras"].result["wall_s"]
                 row["memory_keras_mb"] = head["keras"].memory["peak_rss_mb"]
@@ -688,6 +702,10 @@ def print_report(args, info, ceiling, flops, rows, growth, measured):
                 if "train_head_java_no_cache_s" in row:
                     hn = row["train_head_java_no_cache_s"]
                     print(ratio_line("    Java with --no-cache, s", hn, hk, div(hk, hn), None))
+                if "train_head_java_checkpoints_s" in row:
+                    hc = row["train_head_java_checkpoints_s"]
+                    print(ratio_line("    Java with checkpoints (as --out), s", hc, hk,
+                                     div(hk, hc), None))
             if "train_top_java" in row or "train_top_keras" in row:
                 tj, tk = row.get("train_top_java"), row.get("train_top_keras")
                 print(ratio_line(f"(c) train top block, images/s{rep}", tj, tk, div(tj, tk), 0.9))
