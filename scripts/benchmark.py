@@ -26,7 +26,7 @@ The Java side is org.finetune.bench.Benchmark; docs/benchmarks.md explains what 
 Examples (from the repository root, with the project's pinned environment):
   .venv/bin/python scripts/benchmark.py                                  # everything, ~1 hour
   .venv/bin/python scripts/benchmark.py --models vgg16 --tasks inference --images 640
-  .venv/bin/python scripts/benchmark.py --memory-growth --tasks none --models vgg16
+  .venv/bin/python scripts/benchmark.py --memory-growth --tasks none --growth-models vgg16
 """
 
 import argparse
@@ -109,8 +109,8 @@ def parse_args(argv):
                              "compare peak memory")
     parser.add_argument("--growth-sizes", default="2000,20000",
                         help="memory growth: the two data set sizes (default: %(default)s)")
-    parser.add_argument("--growth-model", default="vgg16",
-                        help="memory growth: the model (default: %(default)s)")
+    parser.add_argument("--growth-models", default="vgg16,mobilenet_v2",
+                        help="memory growth: the models (default: %(default)s)")
     parser.add_argument("--growth-epochs", type=int, default=1,
                         help="memory growth: epochs per run (default: %(default)s)")
     parser.add_argument("--growth-sides", default="java,keras",
@@ -150,8 +150,10 @@ def parse_args(argv):
             parser.error(f"unknown task {t}; expected {', '.join(TASKS)} or none")
     args.sides = parse_sides(parser, args.sides, "--sides")
     args.growth_sides = parse_sides(parser, args.growth_sides, "--growth-sides")
-    if args.growth_model not in MODELS:
-        parser.error(f"unknown --growth-model {args.growth_model}")
+    args.growth_models = [m for m in args.growth_models.split(",") if m]
+    for m in args.growth_models:
+        if m not in MODELS:
+            parser.error(f"unknown --growth-models entry {m}; expected {', '.join(MODELS)}")
     try:
         args.growth_sizes = [int(s) for s in args.growth_sizes.split(",")]
     except ValueError:
@@ -526,8 +528,7 @@ def compare_features(java_file, keras_file):
     return float(np.max(np.abs(a - b))), float(np.max(np.abs(b)))
 
 
-def memory_growth(runner, args, cache, warmup):
-    name = args.growth_model
+def memory_growth(runner, args, cache, name):
     model_dir, _ = build_model(cache, name, args)
     m = MODELS[name]
     runs = {}
@@ -717,23 +718,29 @@ def print_report(args, info, ceiling, flops, rows, growth, measured):
                 mj, mk = row.get("memory_java_mb"), row.get("memory_keras_mb")
                 print(f"  {'(d) peak RSS, train-head run, MB' + rep:<40}{fmt(mj, 0):>11}"
                       f"{fmt(mk, 0):>11}{ratio_str(div(mj, mk)):>12}  (lower is better)")
-    if growth:
+    for g in growth:
         print()
-        print(f"Memory growth: train-head on {growth['model']}, {growth['epochs']} epoch(s), "
-              f"peak RSS in MB (anonymous memory in brackets)")
-        sizes = list(growth["runs"])
+        print(f"Memory growth: train-head on {MODELS[g['model']]['title']}, {g['epochs']} "
+              f"epoch(s); peak RSS in MB [anonymous / file-backed]")
+        sizes = list(g["runs"])
         for side in ("java", "keras"):
             cells = []
             for s in sizes:
-                r = growth["runs"][s].get(side)
+                r = g["runs"][s].get(side)
                 if r:
-                    cells.append(f"{growth['runs'][s]['images']:>6} images: "
-                                 f"{r.memory['peak_rss_mb']:7.0f} "
-                                 f"({r.memory['sampled_peak_rss_anon_mb']:.0f})")
+                    cells.append(f"{g['runs'][s]['images']:>6} images: "
+                                 f"{r.memory['peak_rss_mb']:6.0f} "
+                                 f"[{r.memory['sampled_peak_rss_anon_mb']:.0f} / "
+                                 f"{r.memory['sampled_peak_rss_file_mb']:.0f}]")
             if len(cells) == len(sizes):
-                a = growth["runs"][sizes[0]][side].memory["peak_rss_mb"]
-                b = growth["runs"][sizes[-1]][side].memory["peak_rss_mb"]
-                print(f"  {side:<6}" + "   ".join(cells) + f"   growth x{b / a:.2f}")
+                a = g["runs"][sizes[0]][side].memory
+                b = g["runs"][sizes[-1]][side].memory
+                print(f"  {side:<6}" + "   ".join(cells) + f"   x{b['peak_rss_mb'] / a['peak_rss_mb']:.2f}"
+                      f" (anonymous x{b['sampled_peak_rss_anon_mb'] / a['sampled_peak_rss_anon_mb']:.2f})")
+        caches = [f"{g['runs'][s]['java_cache_dir_mb']:.0f} MB" for s in sizes
+                  if "java_cache_dir_mb" in g["runs"][s]]
+        if caches:
+            print(f"  Java's feature cache on disk: {' and '.join(caches)}")
     noisy = [m for m in measured if m.noise["others_cpu_share"] > 0.05]
     print()
     if noisy:
@@ -794,7 +801,8 @@ def main(argv=None):
         results[name] = [measure_model(runner, args, name, model_dir, data, warmup, i + 1)
                          for i in range(args.repeat)]
 
-    growth = memory_growth(runner, args, cache, warmup) if args.memory_growth else None
+    growth = ([memory_growth(runner, args, cache, name) for name in args.growth_models]
+              if args.memory_growth else [])
     rows = summarize(results)
     print_report(args, info, ceiling if args.tasks else None, flops, rows, growth,
                  runner.measured)
@@ -808,10 +816,11 @@ def main(argv=None):
                     for rep in reps] for n, reps in results.items()},
     }
     if growth:
-        report["memory_growth"] = {
-            "model": growth["model"], "epochs": growth["epochs"],
+        report["memory_growth"] = [{
+            "model": g["model"], "epochs": g["epochs"],
             "runs": {str(k): {s: (v.as_dict() if isinstance(v, Measured) else v)
-                              for s, v in r.items()} for k, r in growth["runs"].items()}}
+                              for s, v in r.items()} for k, r in g["runs"].items()}}
+            for g in growth]
     (cache / "results").mkdir(exist_ok=True)
     out = cache / "results" / f"{stamp}.json"
     out.write_text(json.dumps(report, indent=1, default=str) + "\n")
