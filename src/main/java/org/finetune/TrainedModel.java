@@ -11,6 +11,8 @@ import java.util.OptionalLong;
 import org.finetune.data.Dataset;
 import org.finetune.data.ImageDecoder;
 import org.finetune.export.ExportManifest;
+import org.finetune.head.HeadSpec;
+import org.finetune.head.OutputActivation;
 import org.finetune.export.ExportLayout;
 import org.finetune.export.ModelExporter;
 import org.finetune.model.BaseNetwork;
@@ -117,10 +119,9 @@ public final class TrainedModel implements AutoCloseable {
             base.totalParams());
     var head =
         new ExportManifest.Head(
-            request.head().pooling().cliName(),
-            request.head().denseUnits(),
-            request.head().dropoutRate(),
+            HeadSpec.toJson(request.head()),
             classNames.size(),
+            OutputActivation.SOFTMAX.specName(),
             request.head().describe(classNames.size()));
     var pre =
         new ExportManifest.Preprocessing(

@@ -34,8 +34,11 @@ public record ExportManifest(
    */
   public record BaseModel(String path, String sha256, List<Long> inputShape, List<Long> outputShape, long params) {}
 
-  /** The head as built. */
-  public record Head(String pooling, int denseUnits, double dropoutRate, int classes, String description) {}
+  /**
+   * The head as built: {@code spec} exactly as a head spec file ({@code --head-file}) holds it,
+   * then the output layer the classes or labels add.
+   */
+  public record Head(Map<String, Object> spec, int outputs, String activation, String description) {}
 
   /**
    * The preprocessing the export expects its input to have had.

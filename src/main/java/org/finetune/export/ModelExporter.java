@@ -18,6 +18,7 @@ import org.finetune.error.FineTuneException;
 import org.finetune.error.IoErrors;
 import org.finetune.head.Head;
 import org.finetune.head.HeadConfig;
+import org.finetune.head.OutputActivation;
 import org.finetune.model.BaseNetwork;
 import org.finetune.model.ImportedNetwork;
 import org.tensorflow.Graph;
@@ -118,7 +119,8 @@ public final class ModelExporter {
     try (Graph graph = new Graph()) {
       ImportedNetwork network = base.importInto(graph);
       Ops tf = Ops.create(graph);
-      Head head = Head.uninitialized(tf, request.head(), network.output().shape(), request.classNames().size());
+      Head head = Head.uninitialized(
+          tf, request.head(), network.output().shape(), request.classNames().size(), OutputActivation.SOFTMAX);
       Operand<TFloat32> probabilities =
           tf.withName(PROBABILITIES).nn.softmax(head.logits(tf.withSubScope("head"), network.output()));
       Operand<TInt64> classIds = tf.withName(CLASS_IDS).math.argMax(probabilities, tf.constant(1), TInt64.class);

@@ -13,19 +13,25 @@ public enum Pooling {
   /** Global maximum over h and w: [batch, c]. */
   MAX;
 
-  /** The name used on the command line and in {@code finetune.json}. */
+  /** The name {@code --pooling} takes: flatten, avg or max. */
   public String cliName() {
     return name().toLowerCase(Locale.ROOT);
   }
 
+  /** The name in a head spec and in {@code finetune.json}: flatten, global_avg or global_max. */
+  public String specName() {
+    return this == FLATTEN ? "flatten" : "global_" + cliName();
+  }
+
+  /** Either name, in any case. */
   public static Pooling parse(String name) {
     for (Pooling p : values()) {
-      if (p.cliName().equalsIgnoreCase(name)) {
+      if (p.cliName().equalsIgnoreCase(name.strip()) || p.specName().equalsIgnoreCase(name.strip())) {
         return p;
       }
     }
     throw FineTuneException.badOption(
         "Unknown pooling '" + name + "'; expected one of "
-            + Arrays.stream(values()).map(Pooling::cliName).toList());
+            + Arrays.stream(values()).map(Pooling::specName).toList());
   }
 }

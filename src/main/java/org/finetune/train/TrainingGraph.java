@@ -50,6 +50,7 @@ final class TrainingGraph implements AutoCloseable {
   private final long seed;
   private final Operand<TFloat32> trainLoss;
   private final Operand<TFloat32> trainCorrect;
+  private final List<Op> trainUpdates;
   private final Step headStep;
   private final Step fineTuneStep;
   private final Operand<TFloat32> evalLoss;
@@ -81,16 +82,18 @@ final class TrainingGraph implements AutoCloseable {
       Head head = Head.create(tf, headConfig, base.output().shape(), classes, config.seed());
       labels = tf.withName("labels").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));
       Operand<TFloat32> oneHot = tf.oneHot(labels, tf.constant(classes), tf.constant(1f), tf.constant(0f));
-      CategoricalCrossentropy loss = new CategoricalCrossentropy(true);
+      CategoricalCrossentropy loss = new CategoricalCrossentropy(true, (float) headConfig.labelSmoothing());
 
       seed = config.seed();
       dropoutSeed = tf.withName("dropout_seed").placeholder(TInt64.class, Placeholder.shape(Shape.of(2)));
-      Operand<TFloat32> trainLogits = head.logits(tf.withSubScope("train"), base.output(), dropoutSeed);
-      trainLoss = loss.call(tf, oneHot, trainLogits);
-      trainCorrect = correct(tf, trainLogits);
+      Head.Forward train = head.train(tf.withSubScope("train"), base.output(), dropoutSeed);
+      trainUpdates = train.updates();
+      Operand<TFloat32> regularization = head.regularization(tf.withSubScope("l2"));
+      trainLoss = withRegularization(tf, loss.call(tf, oneHot, train.logits()), regularization);
+      trainCorrect = correct(tf, train.logits());
 
       Operand<TFloat32> evalLogits = head.logits(tf.withSubScope("eval"), base.output());
-      evalLoss = loss.call(tf, oneHot, evalLogits);
+      evalLoss = withRegularization(tf, loss.call(tf, oneHot, evalLogits), regularization);
       evalCorrect = correct(tf, evalLogits);
       probabilities = tf.nn.softmax(evalLogits);
 
@@ -117,6 +120,11 @@ final class TrainingGraph implements AutoCloseable {
       graph.close();
       throw e;
     }
+  }
+
+  /** Keras reports the loss with the regularisation penalties added, in training and evaluation alike. */
+  private static Operand<TFloat32> withRegularization(Ops tf, Operand<TFloat32> loss, Operand<TFloat32> penalty) {
+    return penalty == null ? loss : tf.math.add(loss, penalty);
   }
 
   /** Adam over exactly {@code variables}: every other variable stays as it is. */
@@ -170,17 +178,17 @@ final class TrainingGraph implements AutoCloseable {
    * @param step the run's step number, which with the seed fixes this step's dropout masks
    */
   StepResult train(TFloat32 batch, TInt32 batchLabels, boolean fineTune, boolean features, long step) {
-    try (TInt64 stepSeed = TInt64.vectorOf(seed, step);
-        Result r =
-        session.runner()
-            .feed(features ? base.output() : base.input(), batch)
-            .feed(dropoutSeed, stepSeed)
-            .feed(labels, batchLabels)
-            .addTarget(step(fineTune).update())
-            .fetch(trainLoss)
-            .fetch(trainCorrect)
-            .run()) {
-      return new StepResult(scalar(r, 0), (int) scalar(r, 1));
+    try (TInt64 stepSeed = TInt64.vectorOf(seed, step)) {
+      Session.Runner runner =
+          session.runner()
+              .feed(features ? base.output() : base.input(), batch)
+              .feed(dropoutSeed, stepSeed)
+              .feed(labels, batchLabels)
+              .addTarget(step(fineTune).update());
+      trainUpdates.forEach(runner::addTarget); // batch norm's moving averages
+      try (Result r = runner.fetch(trainLoss).fetch(trainCorrect).run()) {
+        return new StepResult(scalar(r, 0), (int) scalar(r, 1));
+      }
     }
   }
 

@@ -67,7 +67,7 @@ class ExportInteropTest {
     assertEquals(FAMILY.get(arch), result.preprocessing().family(), "preprocessing guessed from the layer names");
     assertEquals(ColourImages.CLASSES, Files.readAllLines(export.resolve("labels.txt")));
     JsonNode manifest = new ObjectMapper().readTree(export.resolve("finetune.json").toFile());
-    assertEquals(3, manifest.at("/head/classes").asInt());
+    assertEquals(3, manifest.at("/head/outputs").asInt());
     assertEquals(64, manifest.at("/baseModel/sha256").asText().length());
 
     PythonExportCheck.verify(export, Npy.readFloat32(Fixtures.referenceInput(fixture)), work);

@@ -27,6 +27,7 @@ import org.finetune.data.Preprocessing;
 import org.finetune.data.SkipListener;
 import org.finetune.error.FineTuneException;
 import org.finetune.head.HeadConfig;
+import org.finetune.head.HeadSpec;
 import org.finetune.head.Pooling;
 import org.finetune.model.ModelFingerprint;
 import org.finetune.train.TrainingConfig;
@@ -118,8 +119,15 @@ class ModelExporterTest {
     JsonNode m = new ObjectMapper().readTree(dir.resolve("finetune.json").toFile());
     assertEquals(ModelFingerprint.sha256(MODEL), m.at("/baseModel/sha256").asText());
     assertEquals(MODEL.toAbsolutePath().normalize().toString(), m.at("/baseModel/path").asText());
-    assertEquals("avg", m.at("/head/pooling").asText());
-    assertEquals(64, m.at("/head/denseUnits").asInt());
+    assertEquals("global_avg", m.at("/head/spec/pooling").asText());
+    assertEquals("dense", m.at("/head/spec/layers/0/type").asText());
+    assertEquals(64, m.at("/head/spec/layers/0/units").asInt());
+    assertEquals("relu", m.at("/head/spec/layers/0/activation").asText());
+    assertEquals(0.25, m.at("/head/spec/layers/1/rate").asDouble());
+    assertEquals(5, m.at("/head/outputs").asInt());
+    assertEquals("softmax", m.at("/head/activation").asText());
+    // The manifest's head is a head spec: reading it back gives the head that was trained.
+    assertEquals(new HeadConfig(Pooling.AVG, 64, 0.25), HeadSpec.fromJson(m.at("/head/spec").toString(), "finetune.json"));
     assertEquals("tf", m.at("/preprocessing/mode").asText());
     assertEquals("mobilenet_v2", m.at("/preprocessing/family").asText());
     assertTrue(m.at("/preprocessing/guessed").asBoolean());

@@ -3,6 +3,7 @@ package org.finetune.head;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.util.List;
 import org.finetune.error.FineTuneException;
 import org.junit.jupiter.api.Test;
 
@@ -11,15 +12,15 @@ class HeadConfigTest {
   @Test
   void defaultsFollowTheReferenceTutorial() {
     assertEquals(Pooling.FLATTEN, HeadConfig.DEFAULT.pooling());
-    assertEquals(1024, HeadConfig.DEFAULT.denseUnits());
-    assertEquals(0.5, HeadConfig.DEFAULT.dropoutRate());
+    assertEquals(List.of(new HeadLayer.Dense(1024, HeadLayer.Activation.RELU), new HeadLayer.Dropout(0.5)),
+        HeadConfig.DEFAULT.layers());
     assertEquals("flatten -> dense(1024, relu) -> dropout(0.5) -> dense(10, softmax)", HeadConfig.DEFAULT.describe(10));
   }
 
   @Test
   void zeroDenseUnitsMeansNoHiddenLayer() {
     HeadConfig linear = new HeadConfig(Pooling.AVG, 0, 0.5);
-    assertEquals("avg -> dense(3, softmax)", linear.describe(3));
+    assertEquals("global_avg -> dense(3, softmax)", linear.describe(3));
   }
 
   @Test
@@ -35,7 +36,7 @@ class HeadConfigTest {
   @Test
   void poolingParsesCaseInsensitivelyAndListsChoices() {
     assertEquals(Pooling.MAX, Pooling.parse("MAX"));
-    assertEquals("Unknown pooling 'mean'; expected one of [flatten, avg, max]",
+    assertEquals("Unknown pooling 'mean'; expected one of [flatten, global_avg, global_max]",
         assertThrows(FineTuneException.class, () -> Pooling.parse("mean")).getMessage());
   }
 }

@@ -51,6 +51,7 @@ class KerasAdamStepTest {
 
   private static final double LEARNING_RATE = 1e-3;
   private static final int CLASSES = 3;
+  private static final int HIDDEN_UNITS = 16;
   private static final long[] LABELS = {0, 1, 2, 1};
   private static final double WEIGHT_TOLERANCE = 1e-4;
   private static final double GRADIENT_TOLERANCE = 1e-4;
@@ -77,7 +78,7 @@ class KerasAdamStepTest {
     }
 
     HeadConfig head() {
-      return new HeadConfig(pooling, 16, 0); // no dropout: both sides deterministic
+      return new HeadConfig(pooling, HIDDEN_UNITS, 0); // no dropout: both sides deterministic
     }
   }
 
@@ -217,7 +218,7 @@ class KerasAdamStepTest {
     String layers = plan.fineTuneLayers().stream().map(l -> "\"" + l + "\"").collect(Collectors.joining(", "));
     String json =
         "{\"arch\": \"" + c.arch() + "\", \"input_size\": " + images.shape()[1] + ",\n"
-            + " \"head\": {\"pooling\": \"" + c.pooling().cliName() + "\", \"dense_units\": " + c.head().denseUnits()
+            + " \"head\": {\"pooling\": \"" + c.pooling().cliName() + "\", \"dense_units\": " + HIDDEN_UNITS
             + ", \"classes\": " + CLASSES + "},\n"
             + " \"learning_rate\": " + plan.config().fineTuneLearningRate(LEARNING_RATE) + ",\n"
             + " \"trainable_layers\": [" + layers + "]}\n";
