@@ -311,7 +311,9 @@ public final class Head {
   }
 
   private static Operand<TFloat32> l2(Ops tf, Variable<TFloat32> kernel) {
-    return tf.reduceSum(tf.math.square(kernel), tf.constant(new int[] {0, 1}));
+    // Through an Identity: TF Java's gradient builder crashes (SIGSEGV in Node::output_type) on
+    // Square taking a reference-typed variable output directly.
+    return tf.reduceSum(tf.math.square(tf.identity(kernel)), tf.constant(new int[] {0, 1}));
   }
 
   /** The variables the optimizer trains, in a fixed order (not batch norm's moving averages). */
@@ -323,6 +325,15 @@ public final class Head {
     vars.add(logitsKernel);
     vars.add(logitsBias);
     return vars;
+  }
+
+  /** Batch norm's moving averages: state the optimizer does not train, but the export needs. */
+  public List<String> stateVariableNames() {
+    return layers.stream()
+        .filter(b -> b.layer() instanceof HeadLayer.BatchNorm)
+        .flatMap(b -> b.variables().subList(2, 4).stream())
+        .map(v -> v.op().name())
+        .toList();
   }
 
   public List<String> variableNames() {

@@ -57,6 +57,7 @@ final class TrainingGraph implements AutoCloseable {
   private final Operand<TFloat32> evalCorrect;
   private final Operand<TFloat32> probabilities;
   private final List<String> headVariables;
+  private final List<String> headState;
   private final Checkpointer checkpointer;
   private final List<String> fineTuneVariables;
 
@@ -98,6 +99,7 @@ final class TrainingGraph implements AutoCloseable {
       probabilities = tf.nn.softmax(evalLogits);
 
       headVariables = head.variableNames();
+      headState = head.stateVariableNames();
       headStep = minimize(tf, headVariables, "adam", config.learningRate());
       if (fineTuneBase.isEmpty()) {
         fineTuneVariables = List.of();
@@ -285,6 +287,11 @@ final class TrainingGraph implements AutoCloseable {
 
   List<String> headVariables() {
     return headVariables;
+  }
+
+  /** The head's batch norm moving averages: updated by training steps, not by the optimizer. */
+  List<String> headState() {
+    return headState;
   }
 
   /** The head's and the unfrozen base layers' variables; empty without a phase 2. */
