@@ -45,7 +45,16 @@ class BadOptionsTest {
         Arguments.of(List.of("--dense", "-1"), "--dense must be >= 0 (0 means no hidden layer), got -1"),
         Arguments.of(List.of("--dropout", "1"), "--dropout must be in [0, 1), got 1.0"),
         Arguments.of(List.of("--dropout", "-0.2"), "--dropout must be in [0, 1), got -0.2"),
-        Arguments.of(List.of("--pooling", "cubic"), "Unknown pooling 'cubic'; expected one of [flatten, avg, max]"),
+        Arguments.of(List.of("--pooling", "cubic"), "Unknown pooling 'cubic'; expected one of [flatten, global_avg, global_max]"),
+        Arguments.of(List.of("--head", "global_avg,dense(x)"),
+            "--head 'global_avg,dense(x)': item 2 'dense(x)': UNITS must be a whole number, found 'x'"),
+        Arguments.of(List.of("--head", "global_avg,dense(8),dropout(1)"),
+            "--head 'global_avg,dense(8),dropout(1)': item 3 'dropout(1)': dropout rate must be in [0, 1), found 1.0"),
+        Arguments.of(List.of("--head", "global_avg", "--dense", "8", "--pooling", "max"),
+            "--pooling, --dense cannot be combined with --head, which describes the whole head"),
+        Arguments.of(List.of("--head", "flatten", "--head-file", "head.json"), "--head and --head-file both describe the head; give one"),
+        Arguments.of(List.of("--l2", "-1"), "l2 must be >= 0, found -1.0"),
+        Arguments.of(List.of("--label-smoothing", "1"), "label smoothing must be in [0, 1), found 1.0"),
         Arguments.of(List.of("--val-split", "1"), "--val-split must be in [0, 1), got 1.0"),
         Arguments.of(List.of("--val-split", "-0.5"), "--val-split must be in [0, 1), got -0.5"),
         Arguments.of(List.of("--threads", "-1"), "--threads must be >= 0 (0 = all cores), got -1"),
@@ -69,12 +78,30 @@ class BadOptionsTest {
   }
 
   @Test
+  void aMalformedOrMissingHeadSpecFileIsNamedWithWhereAndWhat() throws Exception {
+    Path spec = Files.writeString(work.resolve("head.json"), "{\"pooling\": \"global_avg\",\n \"layers\": [{\"type\": \"dense\"}]}");
+    CliRun run = train("--head-file", spec.toString());
+    assertEquals(2, run.exitCode(), run.err());
+    assertEquals("error: head spec " + spec + " layers[0].units must be a whole number >= 1, found nothing", run.errorLines());
+    Files.writeString(spec, "{\"pooling\": \"global_avg\",\n \"layers\": [,]}");
+    run = train("--head-file", spec.toString());
+    assertEquals(2, run.exitCode(), run.err());
+    assertTrue(run.errorLines().startsWith("error: head spec " + spec + " is not valid JSON at line 2, column 13: "), run.errorLines());
+    assertFalse(run.errorLines().contains("\n"), run.errorLines());
+    run = train("--head-file", work.resolve("absent.json").toString());
+    assertEquals(2, run.exitCode(), run.err());
+    assertEquals("error: Cannot read the head spec " + work.resolve("absent.json") + ": the file does not exist (any more)", run.errorLines());
+    assertFalse(Files.exists(work.resolve("out")), "nothing written");
+  }
+
+  @Test
   void aHeadWithAbsurdlyManyWeightsIsRefusedBeforeTraining() {
     // flatten over MobileNetV2's 1x1x1280 output: 1280 x 2e9 weights in the hidden layer alone
     CliRun run = train("--epochs", "1", "--dense", "2000000000");
     assertEquals(2, run.exitCode(), run.err());
-    assertEquals("error: --dense 2000000000 gives a head of 2.57e+12 weights (1280 features in, 2000000000 units),"
-        + " more than the 2147483647 a head may have; lower --dense or use --pooling avg", run.errorLines());
+    assertEquals("error: the head flatten -> dense(2000000000, relu) -> dropout(0.5) -> dense(5, softmax) has 2.57e+12"
+        + " weights (1280 features in), more than the 2147483647 a head may have; use fewer units or global_avg pooling"
+        + " (--pooling avg)", run.errorLines());
     assertFalse(run.err().contains("Epoch"), "nothing trained: " + run.err());
     assertFalse(Files.exists(work.resolve("out")), "nothing written");
   }

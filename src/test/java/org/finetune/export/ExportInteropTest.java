@@ -13,6 +13,7 @@ import org.finetune.FineTuneRequest;
 import org.finetune.FineTuneResult;
 import org.finetune.FineTuner;
 import org.finetune.head.HeadConfig;
+import org.finetune.head.HeadSpec;
 import org.finetune.head.Pooling;
 import org.finetune.testing.ColourImages;
 import org.finetune.testing.Fixtures;
@@ -28,7 +29,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The whole path on every Keras fixture (4 architectures x 3 export styles): fine-tune briefly in
  * Java, export, then load the export in Python TensorFlow ({@code scripts/verify_export.py}): the
- * predictions equal Java's to 1e-5, and {@code saved_model_cli show} and {@code run} succeed.
+ * predictions equal Java's to 1e-5 (heads with batch norm too), and {@code saved_model_cli show} and {@code run} succeed.
  */
 class ExportInteropTest {
 
@@ -48,6 +49,20 @@ class ExportInteropTest {
     return Fixtures.all().stream();
   }
 
+  /**
+   * A head per export style, so each architecture is exported with each: the tutorial's shape,
+   * and two spec heads whose batch norm must serve its moving averages.
+   */
+  static HeadConfig headFor(String fixture) {
+    if (fixture.endsWith("-tf-keras-save")) {
+      return HeadSpec.fromLine("global_avg,dense(32,swish),batch_norm,dropout(0.2),dense(16,tanh)", 1e-4, 0.1);
+    }
+    if (fixture.endsWith("-tf-saved-model")) {
+      return HeadSpec.fromLine("global_max,batch_norm,dense(8,relu6)", 0, 0);
+    }
+    return new HeadConfig(Pooling.FLATTEN, 32, 0.5);
+  }
+
   @ParameterizedTest(name = "{0}")
   @MethodSource("fixtures")
   void exportPredictsInPythonWhatItPredictsInJava(String fixture, @TempDir Path work) throws Exception {
@@ -56,7 +71,7 @@ class ExportInteropTest {
             .model(Fixtures.model(fixture))
             .data(data)
             .output(work.resolve("serving"))
-            .head(new HeadConfig(Pooling.FLATTEN, 32, 0.5))
+            .head(headFor(fixture))
             .training(TrainingConfig.builder().epochs(1).batchSize(8).validationSplit(0).build())
             .build();
     FineTuneResult result = FineTuner.run(request, TrainingListener.NONE);

@@ -49,6 +49,9 @@ class ModelExporterTest {
   static final Path MODEL = Path.of("models", "mobilenetv2-0.35-mnist04");
   static final Path DATA = Path.of("data", "digits-5-9", "train");
 
+  /** With batch norm: the export must serve its moving averages, not the batch statistics. */
+  static final HeadConfig HEAD = HeadSpec.fromLine("global_avg,dense(64,relu),batch_norm,dropout(0.25)", 1e-4, 0);
+
   static TrainedModel trained;
 
   @TempDir Path out;
@@ -59,7 +62,7 @@ class ModelExporterTest {
         FineTuneRequest.builder()
             .model(MODEL)
             .data(DATA)
-            .head(new HeadConfig(Pooling.AVG, 64, 0.25))
+            .head(HEAD)
             .training(TrainingConfig.builder().epochs(3).batchSize(32).build())
             .build();
     trained = FineTuner.train(request, TrainingListener.NONE);
@@ -123,11 +126,13 @@ class ModelExporterTest {
     assertEquals("dense", m.at("/head/spec/layers/0/type").asText());
     assertEquals(64, m.at("/head/spec/layers/0/units").asInt());
     assertEquals("relu", m.at("/head/spec/layers/0/activation").asText());
-    assertEquals(0.25, m.at("/head/spec/layers/1/rate").asDouble());
+    assertEquals("batch_norm", m.at("/head/spec/layers/1/type").asText());
+    assertEquals(0.25, m.at("/head/spec/layers/2/rate").asDouble());
+    assertEquals(1e-4, m.at("/head/spec/l2").asDouble());
     assertEquals(5, m.at("/head/outputs").asInt());
     assertEquals("softmax", m.at("/head/activation").asText());
     // The manifest's head is a head spec: reading it back gives the head that was trained.
-    assertEquals(new HeadConfig(Pooling.AVG, 64, 0.25), HeadSpec.fromJson(m.at("/head/spec").toString(), "finetune.json"));
+    assertEquals(HEAD, HeadSpec.fromJson(m.at("/head/spec").toString(), "finetune.json"));
     assertEquals("tf", m.at("/preprocessing/mode").asText());
     assertEquals("mobilenet_v2", m.at("/preprocessing/family").asText());
     assertTrue(m.at("/preprocessing/guessed").asBoolean());
