@@ -1,6 +1,7 @@
 package org.finetune;
 
 import java.nio.file.Path;
+import org.finetune.data.Augmentation;
 import org.finetune.error.FineTuneException;
 import org.finetune.head.HeadConfig;
 import org.finetune.train.CacheSettings;
@@ -22,6 +23,7 @@ import org.finetune.train.TrainingConfig;
  * @param cacheDirectory where; null for {@link CacheSettings#defaultDirectory()}
  * @param resume continue the interrupted run of the same configuration from its last checkpoint
  * @param checkpointDirectory where runs keep checkpoints; null for {@code <output>/.checkpoints}
+ * @param augmentation random changes to the training images; {@link Augmentation#NONE} for none
  */
 public record FineTuneRequest(
     Path model,
@@ -37,9 +39,13 @@ public record FineTuneRequest(
     boolean useCache,
     Path cacheDirectory,
     boolean resume,
-    Path checkpointDirectory) {
+    Path checkpointDirectory,
+    Augmentation augmentation) {
 
   public FineTuneRequest {
+    if (augmentation == null) {
+      augmentation = Augmentation.NONE;
+    }
     if (model == null) {
       throw FineTuneException.badOption("--model is required");
     }
@@ -71,6 +77,7 @@ public record FineTuneRequest(
     private Path cacheDirectory;
     private boolean resume;
     private Path checkpointDirectory;
+    private Augmentation augmentation = Augmentation.NONE;
 
     public Builder model(Path model) {
       this.model = model;
@@ -142,10 +149,16 @@ public record FineTuneRequest(
       return this;
     }
 
+    /** Random changes to the training images (off by default); see {@link Augmentation}. */
+    public Builder augmentation(Augmentation augmentation) {
+      this.augmentation = augmentation;
+      return this;
+    }
+
     public FineTuneRequest build() {
       return new FineTuneRequest(
           model, data, testData, output, head, training, preprocessing, exportVersion, strict, strategy, useCache,
-          cacheDirectory, resume, checkpointDirectory);
+          cacheDirectory, resume, checkpointDirectory, augmentation);
     }
   }
 }

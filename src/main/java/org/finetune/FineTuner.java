@@ -137,7 +137,7 @@ public final class FineTuner {
           "No training images left in " + request.data() + " after holding out " + split.validation().size()
               + " for validation; lower --val-split");
     }
-    ImageDecoder decoder = new ImageDecoder(p.spec, p.preprocessing.mode());
+    ImageDecoder decoder = new ImageDecoder(p.spec, p.preprocessing.mode(), request.augmentation());
     Trainer trainer = null;
     try {
       trainer = new Trainer(p.plan, request.head(), p.data.classNames().size(), request.training(), decoder,
@@ -184,7 +184,8 @@ public final class FineTuner {
         "training " + t.toBuilder().threads(0).build(),
         "strategy " + request.strategy(),
         "preprocessing " + p.preprocessing,
-        "cache " + request.useCache());
+        "cache " + request.useCache())
+        + (request.augmentation().enabled() ? "\naugmentation " + request.augmentation().spec() : "");
     String key = FeatureCache.sha256Hex(identity.getBytes(java.nio.charset.StandardCharsets.UTF_8)).substring(0, 16);
     return new RunCheckpoints(root.resolve(key));
   }

@@ -2,10 +2,13 @@ package org.finetune.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.finetune.FineTuneRequest;
 import org.finetune.FineTuneResult;
 import org.finetune.FineTuner;
+import org.finetune.data.Augmentation;
 import org.finetune.train.Evaluation;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -57,6 +60,15 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--cache-dir", paramLabel = "DIR", description = "Where the base's outputs are cached (default: ~/.cache/keras-finetune-java/features).")
   Path cacheDir;
 
+  @Option(
+      names = "--augment",
+      paramLabel = "SPEC",
+      split = ",",
+      mapFallbackValue = "",
+      description = "Augment the training images (off by default), Keras-style, e.g. flip=horizontal,rotation=0.1,zoom=0.1,brightness=0.2,contrast=0.2;"
+          + " flip=horizontal|vertical|horizontal_and_vertical, a factor F or LOW:HIGH for the others; 'default' is flip=horizontal,rotation=0.1,zoom=0.1.")
+  Map<String, String> augment = new LinkedHashMap<>();
+
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
@@ -76,6 +88,7 @@ final class TrainCommand implements Callable<Integer> {
             .useCache(!noCache)
             .cacheDirectory(cacheDir)
             .resume(resume)
+            .augmentation(Augmentation.fromSpec(augment))
             .build();
     ConsoleProgress progress = new ConsoleProgress(err);
     FineTuneResult result = StopOnInterrupt.run(progress, err, () -> FineTuner.run(request, progress));

@@ -166,7 +166,7 @@ public final class BatchStream implements Iterator<Batch>, AutoCloseable {
 
   private UnreadableImageException decodeOne(ImageEntry entry, TFloat32 pixels, int index) {
     try {
-      decoder.decodeInto(entry, pixels, index);
+      decoder.decodeInto(entry, pixels, index, options.augment() == null ? null : options.augment().of(entry));
       return null;
     } catch (UnreadableImageException e) {
       return e;

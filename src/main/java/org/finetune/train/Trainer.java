@@ -46,7 +46,9 @@ public final class Trainer implements AutoCloseable {
    * Builds the training graph for a plan (the base to use and what phase 2 trains) and loads the
    * base's weights.
    *
-   * @param decoder turns image files into the base's input; the caller owns it
+   * @param decoder turns image files into the base's input; the caller owns it. Training images
+   *     (never validation or evaluation ones) are augmented as its {@link ImageDecoder#augmentation()}
+   *     says, drawn per (seed, epoch, image)
    * @param strict stop at the first unreadable image instead of skipping it
    * @param cache where to keep the frozen base's outputs; used only when no phase trains the base
    */
@@ -69,6 +71,10 @@ public final class Trainer implements AutoCloseable {
     } else if (plan.hasFineTunePhase()) {
       this.features = null;
       this.cacheNote = "the feature cache is off: phase 2 trains base layers, so the base's outputs change";
+    } else if (decoder.augmentation().enabled()) {
+      this.features = null;
+      this.cacheNote = "the feature cache is off: augmentation (" + decoder.augmentation().spec()
+          + ") changes the training images, so the base's outputs differ in every epoch";
     } else {
       Shape shape = graph.featureShape();
       long floats = 1;
@@ -266,7 +272,8 @@ public final class Trainer implements AutoCloseable {
       return cachedBatches(features.batches(rest, config.batchSize()));
     }
     // Only a whole epoch can tell that a class has no readable image; a resumed one sees part of it.
-    BatchOptions options = BatchOptions.inOrder(config.batchSize()).withStrict(strict).withRequireEveryClass(skip == 0);
+    BatchOptions options = BatchOptions.inOrder(config.batchSize()).withStrict(strict).withRequireEveryClass(skip == 0)
+        .withAugmentation(decoder.augmentation(), config.seed(), epoch); // per image: a resumed epoch draws what it drew
     return decodedBatches(rest, options, 0, listener);
   }
 
