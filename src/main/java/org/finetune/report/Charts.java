@@ -143,10 +143,13 @@ public final class Charts {
     data.addSeries("share of the true class", new double[][] {xs, ys, zs});
     String[] names = matrix.labels().toArray(String[]::new);
     SymbolAxis predicted = new SymbolAxis("predicted class", names);
+    Font ticks = new Font(Font.SANS_SERIF, Font.PLAIN, n <= 12 ? 13 : 10);
+    predicted.setTickLabelFont(ticks);
     predicted.setVerticalTickLabels(n > 8);
     predicted.setGridBandsVisible(false);
     SymbolAxis actual = new SymbolAxis("true class", names);
     actual.setInverted(true);
+    actual.setTickLabelFont(ticks);
     actual.setGridBandsVisible(false);
     XYBlockRenderer renderer = new XYBlockRenderer();
     PaintScale scale = new ShareScale();

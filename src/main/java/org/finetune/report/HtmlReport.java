@@ -346,7 +346,7 @@ public final class HtmlReport {
       h.append("<div class=\"nothumb\">no preview</div>");
     }
     h.append("<figcaption>").append(esc(name)).append("<br>p(").append(esc(labels.get(image.predicted()))).append(") ")
-        .append(String.format(Locale.ROOT, "%.3f", image.predictedProbability())).append(", p(")
+        .append(String.format(Locale.ROOT, "%.3f", image.predictedProbability())).append("<br>p(")
         .append(esc(labels.get(image.actual()))).append(") ").append(String.format(Locale.ROOT, "%.3f", image.actualProbability()))
         .append("</figcaption></figure>\n");
   }
@@ -397,7 +397,7 @@ public final class HtmlReport {
       .charts { display: flex; flex-wrap: wrap; gap: 1em; }
       .charts figure.chart img { max-width: 560px; }
       .thumbs { display: flex; flex-wrap: wrap; gap: .8em; }
-      .thumbs figure { width: 120px; text-align: center; font-size: .75em; color: #444; word-break: break-all; }
+      .thumbs figure { width: 120px; text-align: center; font-size: .75em; color: #444; overflow-wrap: anywhere; }
       img.thumb { width: 96px; height: auto; image-rendering: pixelated; border: 1px solid #ccc; }
       .nothumb { width: 96px; height: 96px; line-height: 96px; background: #eee; color: #999; margin: 0 auto; }
       details { margin-top: .6em; }
