@@ -51,16 +51,20 @@ class EvaluateCommandTest {
 
   @TempDir static Path shared;
   static Path export;
+  /** Correct test images as train --test-data counted them, through the training graph. */
+  static long trainTestCorrect;
 
   @TempDir Path work;
 
   @BeforeAll
   static void exportOnce() {
-    FineTuneRequest request = FineTuneRequest.builder().model(MODEL).data(TRAIN).output(shared.resolve("serving"))
+    FineTuneRequest request = FineTuneRequest.builder().model(MODEL).data(TRAIN).testData(TEST).output(shared.resolve("serving"))
         .head(new HeadConfig(Pooling.AVG, 8, 0.5)).training(TrainingConfig.builder().epochs(2).batchSize(32).build())
         .strategy(StrategyConfig.unfreezeTop(4).withFineTune(2, null, false))
         .useCache(false).build();
-    export = FineTuner.run(request, TrainingListener.NONE).exportDir();
+    var result = FineTuner.run(request, TrainingListener.NONE);
+    export = result.exportDir();
+    trainTestCorrect = result.test().correct();
   }
 
   private CliRun evaluate(Path data, String... more) {
@@ -115,6 +119,7 @@ class EvaluateCommandTest {
       total += Stream.of(counts[i]).flatMapToInt(java.util.Arrays::stream).sum();
     }
     assertEquals(500, total);
+    assertEquals(trainTestCorrect, trace, "the export is right on the images train --test-data found right");
     assertEquals((double) trace / total, metrics.get("accuracy").asDouble(), 1e-12, "accuracy = trace / sum");
     assertEquals(2, metrics.get("top_k").asInt());
     assertTrue(metrics.get("top_k_accuracy").asDouble() >= metrics.get("accuracy").asDouble());
