@@ -13,6 +13,7 @@ import org.finetune.export.ExportLayout;
 import org.finetune.model.BaseNetwork;
 import org.finetune.model.ServingSignature;
 import org.finetune.recommend.Recommendation;
+import org.finetune.report.ModelEvaluation;
 import org.finetune.recommend.Recommender;
 import org.finetune.train.EpochMetrics;
 import org.finetune.train.Evaluation;
@@ -80,6 +81,20 @@ public final class FineTuner {
     try (ImageDecoder decoder = new ImageDecoder(spec, choice.mode())) {
       return Recommender.recommend(base, dataset, decoder, data, out == null ? Recommender.defaultOut(data) : out, preprocess);
     }
+  }
+
+  /**
+   * Measures an export (a version directory, or its root: the highest version) on labelled images
+   * in the layouts {@code train} reads: accuracy, top-k accuracy, per-class precision, recall and
+   * F1, the confusion matrix, each image's outcome. The data's class folders are matched to the
+   * export's classes by name; one the export does not know is an error. Unreadable images are
+   * skipped and told to {@code listener}, or stop the run when {@code strict}. Write the result as
+   * a report with {@link org.finetune.report.HtmlReport#write}.
+   *
+   * @param topK k for top-k accuracy; more than the export's classes counts as all of them
+   */
+  public static ModelEvaluation evaluate(Path export, Path data, int topK, boolean strict, TrainingListener listener) {
+    return Evaluator.evaluate(export, data, topK, strict, listener);
   }
 
   /** Trains, evaluates on the test data if given, and exports to {@code request.output()}. */

@@ -186,6 +186,21 @@ public final class Predictor implements AutoCloseable {
     return predictions;
   }
 
+  /** The image size the export takes. */
+  public ImageSpec inputSpec() {
+    return decoder.spec();
+  }
+
+  /**
+   * Decodes, resizes and preprocesses encoded image bytes as training did, for {@link
+   * #probabilities}: {@code inputSpec().valuesPerImage()} floats.
+   *
+   * @throws org.finetune.data.UnreadableImageException naming {@code location} when they are no usable image
+   */
+  public float[] preprocess(byte[] encoded, String location) {
+    return decoder.decode(encoded, location);
+  }
+
   /** Runs the export on already preprocessed pixels, {@code n} images of the model's size. */
   public float[][] probabilities(float[] pixels, int n) {
     ImageSpec spec = decoder.spec();

@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
       TrainCommand.class,
       RecommendCommand.class,
       PredictCommand.class,
+      EvaluateCommand.class,
       DemoCommand.class,
       CommandLine.HelpCommand.class
     })

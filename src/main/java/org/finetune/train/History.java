@@ -1,5 +1,6 @@
 package org.finetune.train;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
@@ -43,6 +44,21 @@ public final class History {
     } catch (IOException e) {
       throw new IllegalStateException("history is plain data and always serialises", e);
     }
+  }
+
+  /**
+   * Reads a history written by {@link #write} or {@link #toJson} (an export's {@code history.json}).
+   *
+   * @throws IOException when the file cannot be read or is not such a document
+   */
+  public static History read(Path file) throws IOException {
+    Document document = JSON.readerFor(Document.class)
+        .without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+        .readValue(file.toFile());
+    if (document.epochs() == null) {
+      throw new IOException(file + " has no \"epochs\" list");
+    }
+    return new History(document.epochs());
   }
 
   /** Writes the history to {@code file} through a temporary file, so a crash never leaves half a file. */

@@ -25,12 +25,13 @@ class HelpTest {
 
   @Test
   void everyCommandHasHelp() {
-    for (String command : List.of("inspect", "train", "predict", "demo")) {
+    for (String command : List.of("inspect", "train", "predict", "evaluate", "demo")) {
       CliRun run = CliRun.of(command, "--help");
       assertEquals(0, run.exitCode(), command);
       assertTrue(run.out().startsWith("Usage: finetune " + command), run.out());
     }
     assertTrue(CliRun.of("predict", "--help").out().contains("--top-k=K"));
+    assertTrue(CliRun.of("evaluate", "--help").out().replaceAll("\\s+", " ").contains("(default: 5)"));
     assertTrue(CliRun.of("demo", "--help").out().replaceAll("\\s+", " ").contains("(default: runs/demo)"));
   }
 
