@@ -78,7 +78,11 @@ public final class Predictor implements AutoCloseable {
     }
   }
 
-  private static Path versionDirectory(Path export) {
+  /**
+   * The version directory an export path names: the path itself when it holds {@code
+   * saved_model.pb}, else its highest numbered version.
+   */
+  public static Path versionDirectory(Path export) {
     if (!Files.isDirectory(export)) {
       throw FineTuneException.badModel("Export directory not found: " + export);
     }
