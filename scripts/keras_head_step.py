@@ -7,7 +7,9 @@ the same weights, take the same batch of base features and train the head alone.
 the Keras side. It reads
 
   DIR/config.json   {"head": <a head spec, as finetune.json's head.spec>,
-                     "classes": 3, "learning_rate": 0.01, "steps": 2}
+                     "classes": 3, "learning_rate": 0.01, "steps": 2,
+                     "class_weight": {"0": 1.0, "1": 2.5, ...} (optional: train_on_batch's),
+                     "cosine_alpha": 0.1 (optional: CosineDecay(learning_rate, decay_steps=steps, alpha))}
   DIR/input.npz     features [n, h, w, c] or [n, d] float32, labels [n] int, and the head's
                     weights named as the Java variables (head.dense.kernel, head.batch_norm.gamma,
                     head.batch_norm.moving_mean, ..., head.logits.kernel, head.logits.bias)
@@ -83,11 +85,15 @@ def main(argv=None):
             variable.assign(arrays[f"{prefix}.{suffix}"])
             weights[f"{prefix}.{suffix}"] = variable
     onehot = np.eye(classes, dtype=np.float32)[arrays["labels"].astype(np.int64)]
+    rate = float(config["learning_rate"])
+    if "cosine_alpha" in config:
+        rate = keras.optimizers.schedules.CosineDecay(rate, decay_steps=int(config["steps"]), alpha=float(config["cosine_alpha"]))
+    class_weight = {int(k): float(v) for k, v in config["class_weight"].items()} if "class_weight" in config else None
     model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=float(config["learning_rate"]), epsilon=1e-7),
+        optimizer=keras.optimizers.Adam(learning_rate=rate, epsilon=1e-7),
         loss=keras.losses.CategoricalCrossentropy(label_smoothing=float(config["head"].get("label_smoothing", 0))),
         jit_compile=False)
-    losses = [float(model.train_on_batch(features, onehot)) for _ in range(int(config["steps"]))]
+    losses = [float(model.train_on_batch(features, onehot, class_weight=class_weight)) for _ in range(int(config["steps"]))]
     out = {"losses": np.array(losses, dtype=np.float32),
            "eval_loss": np.float32(model.test_on_batch(features, onehot)),
            "probabilities": np.asarray(model(features, training=False), dtype=np.float32)}

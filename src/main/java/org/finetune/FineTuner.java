@@ -155,7 +155,7 @@ public final class FineTuner {
     ImageDecoder decoder = new ImageDecoder(p.spec, p.preprocessing.mode(), request.augmentation());
     Trainer trainer = null;
     try {
-      trainer = new Trainer(p.plan, request.head(), p.data.classNames().size(), request.training(), decoder,
+      trainer = new Trainer(p.plan, request.head(), p.data.classNames(), request.training(), decoder,
           request.strict(), cacheSettings(request, p));
       if (!request.resume() && checkpoints != null && checkpoints.exists()) {
         listener.warning("an interrupted run of this configuration left a checkpoint in " + checkpoints.directory()

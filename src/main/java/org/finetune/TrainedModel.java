@@ -170,6 +170,7 @@ public final class TrainedModel implements AutoCloseable {
     h.put("loss", "categorical_crossentropy");
     h.put("validation_split", t.validationSplit());
     h.put("seed", t.seed());
+    h.put("callbacks", t.callbacks().describe());
     h.put("augmentation", request.augmentation().enabled() ? request.augmentation().toManifest() : "none");
     h.put("data", request.data().toAbsolutePath().normalize().toString());
     return h;

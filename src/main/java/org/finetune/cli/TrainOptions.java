@@ -7,6 +7,11 @@ import org.finetune.error.FineTuneException;
 import org.finetune.head.HeadConfig;
 import org.finetune.head.HeadSpec;
 import org.finetune.head.Pooling;
+import org.finetune.train.Callbacks;
+import org.finetune.train.ClassWeights;
+import org.finetune.train.EarlyStopping;
+import org.finetune.train.LearningRateSchedule;
+import org.finetune.train.Monitor;
 import org.finetune.train.TrainingConfig;
 import picocli.CommandLine.Option;
 
@@ -54,6 +59,39 @@ final class TrainOptions {
   @Option(names = "--threads", paramLabel = "N", defaultValue = "0", description = "TensorFlow threads; 0 uses every core (default: ${DEFAULT-VALUE}).")
   int threads;
 
+  @Option(names = "--monitor", paramLabel = "FIGURE", defaultValue = "val_loss", description = "What --early-stopping, --save-best and --lr-schedule plateau watch: val_loss, val_accuracy, loss or accuracy (default: ${DEFAULT-VALUE}).")
+  String monitor;
+
+  @Option(names = "--early-stopping", paramLabel = "PATIENCE", description = "End a phase once the monitored figure has not improved for PATIENCE epochs (Keras' EarlyStopping).")
+  Integer earlyStopping;
+
+  @Option(names = "--min-delta", paramLabel = "DELTA", defaultValue = "0", description = "The least change that counts as an improvement for --early-stopping (default: ${DEFAULT-VALUE}).")
+  double minDelta;
+
+  @Option(names = "--restore-best-weights", description = "When --early-stopping stops a phase, put back the weights of its best epoch.")
+  boolean restoreBestWeights;
+
+  @Option(names = "--save-best", description = "Export the weights of the epoch with the best monitored figure instead of the last epoch's (Keras' ModelCheckpoint(save_best_only=True)).")
+  boolean saveBest;
+
+  @Option(names = "--lr-schedule", paramLabel = "SCHEDULE", defaultValue = "constant", description = "constant, cosine (Keras' CosineDecay over each phase's steps) or plateau (ReduceLROnPlateau on --monitor) (default: ${DEFAULT-VALUE}).")
+  String schedule;
+
+  @Option(names = "--cosine-alpha", paramLabel = "FRACTION", defaultValue = "0", description = "cosine: the final rate as a fraction of the first (default: ${DEFAULT-VALUE}).")
+  double cosineAlpha;
+
+  @Option(names = "--plateau-factor", paramLabel = "FACTOR", defaultValue = "0.1", description = "plateau: multiply the rate by FACTOR (default: ${DEFAULT-VALUE}).")
+  double plateauFactor;
+
+  @Option(names = "--plateau-patience", paramLabel = "EPOCHS", defaultValue = "10", description = "plateau: after this many epochs without improvement (default: ${DEFAULT-VALUE}).")
+  int plateauPatience;
+
+  @Option(names = "--min-learning-rate", paramLabel = "RATE", defaultValue = "0", description = "plateau: never below RATE (default: ${DEFAULT-VALUE}).")
+  double minLearningRate;
+
+  @Option(names = "--class-weight", paramLabel = "auto|CLASS=WEIGHT,...", description = "Weigh each class's training images: auto (balanced: images / (classes x images of the class)) or given per class name; others weigh 1.")
+  String classWeight;
+
   HeadConfig head() {
     if (head != null || headFile != null) {
       if (head != null && headFile != null) {
@@ -85,6 +123,22 @@ final class TrainOptions {
         .withLabelSmoothing(labelSmoothing);
   }
 
+  Callbacks callbacks() {
+    Callbacks callbacks = Callbacks.NONE.withMonitor(Monitor.parse(monitor)).withSaveBest(saveBest);
+    if (earlyStopping != null) {
+      callbacks = callbacks.withEarlyStopping(new EarlyStopping(earlyStopping, minDelta, restoreBestWeights));
+    } else if (restoreBestWeights) {
+      throw FineTuneException.badOption("--restore-best-weights belongs to --early-stopping PATIENCE, which is not given");
+    }
+    callbacks = callbacks.withSchedule(switch (schedule.strip().toLowerCase(java.util.Locale.ROOT)) {
+      case "constant" -> new LearningRateSchedule.Constant();
+      case "cosine" -> new LearningRateSchedule.Cosine(cosineAlpha);
+      case "plateau" -> new LearningRateSchedule.Plateau(plateauFactor, plateauPatience, minLearningRate);
+      default -> throw FineTuneException.badOption("--lr-schedule must be constant, cosine or plateau, got '" + schedule + "'");
+    });
+    return classWeight == null ? callbacks : callbacks.withClassWeights(ClassWeights.parse(classWeight));
+  }
+
   TrainingConfig training() {
     return TrainingConfig.builder()
         .epochs(epochs)
@@ -93,6 +147,7 @@ final class TrainOptions {
         .validationSplit(validationSplit)
         .seed(seed)
         .threads(threads)
+        .callbacks(callbacks())
         .build();
   }
 }

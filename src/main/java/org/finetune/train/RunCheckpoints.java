@@ -26,6 +26,8 @@ public final class RunCheckpoints {
   private static final String LATEST = "latest";
   private static final String PROGRESS = "progress.json";
   private static final String WEIGHTS = "model";
+  /** The callbacks' best-epoch weights ({@link CallbackRunner#PHASE_BEST}, {@link CallbackRunner#RUN_BEST}). */
+  static final String BEST_PREFIX = "best-";
 
   private final Path dir;
 
@@ -88,7 +90,7 @@ public final class RunCheckpoints {
     try (Stream<Path> children = Files.list(dir)) {
       for (Path child : children.toList()) {
         String name = child.getFileName().toString();
-        if (!name.equals(keep) && !name.equals(LATEST)) {
+        if (!name.equals(keep) && !name.equals(LATEST) && !name.startsWith(BEST_PREFIX)) {
           deleteRecursively(child);
         }
       }

@@ -1,10 +1,15 @@
 package org.finetune.train;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.finetune.cache.FeatureCache;
 import org.finetune.data.Batch;
 import org.finetune.data.BatchOptions;
@@ -16,6 +21,7 @@ import org.finetune.data.Shuffle;
 import org.finetune.data.SkipListener;
 import org.finetune.data.UnreadableImageException;
 import org.finetune.error.FineTuneException;
+import org.finetune.error.IoErrors;
 import org.finetune.head.HeadConfig;
 import org.finetune.model.StoredTensor;
 import org.finetune.model.WeightLoader;
@@ -40,6 +46,8 @@ public final class Trainer implements AutoCloseable {
   private final CachedFeatures features;
   private final String cacheNote;
   private final Map<String, String> skipped = new HashMap<>(); // location -> why it was skipped
+  private final List<String> classNames;
+  private Path temporarySlots; // the best epochs' weights of a run without checkpoints
   private long globalStep;
 
   /**
@@ -55,16 +63,17 @@ public final class Trainer implements AutoCloseable {
   public Trainer(
       StrategyPlan plan,
       HeadConfig head,
-      int classes,
+      List<String> classNames,
       TrainingConfig config,
       ImageDecoder decoder,
       boolean strict,
       CacheSettings cache) {
     this.graph =
-        new TrainingGraph(plan.base(), head, classes, config, plan.fineTuneVariables(),
+        new TrainingGraph(plan.base(), head, classNames.size(), config, plan.fineTuneVariables(),
             plan.config().fineTuneLearningRate(config.learningRate()));
     this.config = config;
     this.plan = plan;
+    this.classNames = List.copyOf(classNames);
     if (!cache.enabled()) {
       this.features = null;
       this.cacheNote = "the feature cache is off (--no-cache): the base runs on every image in every epoch";
@@ -115,22 +124,109 @@ public final class Trainer implements AutoCloseable {
       ClassCoverage.require(planned, train, entry -> skipped.get(entry.location())); // a class whose images all failed to decode could never be learnt
       validation = prepareFeatures(validation, listener);
     }
+    Callbacks callbacks = config.callbacks();
+    callbacks.requireMonitorable(!validation.isEmpty());
+    if (callbacks.classWeights() != null) {
+      graph.classWeights(callbacks.classWeights().resolve(classNames, imagesPerClass(train)));
+    }
     TrainingProgress progress = resume ? restore(checkpoints, listener) : TrainingProgress.start();
+    CallbackRunner runner = new CallbackRunner(callbacks, progress.callbacks(), weightSlots(checkpoints), listener);
     History history = new History(progress.history());
     int fineTuneEpochs = plan.hasFineTunePhase() ? plan.config().fineTuneEpochs() : 0;
     int total = config.epochs() + fineTuneEpochs;
+    long stepsPerEpoch = (train.size() + config.batchSize() - 1) / config.batchSize();
     for (int epoch = progress.epoch(); epoch <= total; epoch++) {
-      EpochMetrics metrics = runEpoch(epoch, total, train, validation, listener, progress, checkpoints);
+      boolean fineTune = epoch > config.epochs();
+      int phaseStart = fineTune ? config.epochs() + 1 : 1;
+      boolean resumedInEpoch = epoch == progress.epoch() && !progress.atEpochBoundary();
+      if (epoch == phaseStart && !resumedInEpoch) {
+        runner.phaseStarted(globalStep);
+      }
+      Phase phase = new Phase(fineTune, fineTune ? plan.config().fineTuneLearningRate(config.learningRate()) : config.learningRate(),
+          stepsPerEpoch * (fineTune ? fineTuneEpochs : config.epochs()));
+      EpochMetrics metrics = runEpoch(epoch, total, train, validation, listener, progress, checkpoints, runner, phase);
       history.add(metrics);
-      progress = new TrainingProgress(epoch + 1, 0, globalStep, 0, 0, 0, 0, history.epochs());
+      boolean phaseStopped = runner.epochFinished(metrics, phase.learningRate());
+      int phaseEnd = fineTune ? total : config.epochs();
+      if (phaseStopped || epoch == phaseEnd) {
+        runner.phaseFinished(); // before the checkpoint: a resumed run starts the next phase from these weights
+      }
+      int next = phaseStopped ? phaseEnd + 1 : epoch + 1;
+      progress = new TrainingProgress(next, 0, globalStep, 0, 0, 0, 0, history.epochs(), runner.state());
       if (checkpoints != null) {
         checkpoints.save(graph, progress);
       }
-      if (epoch < total && listener.stopRequested()) {
+      if (next <= total && listener.stopRequested()) {
         stop(checkpoints, progress, checkpoints != null);
       }
+      epoch = next - 1;
     }
+    runner.runFinished();
     return history;
+  }
+
+  /** The phase an epoch belongs to: which step trains, at what rate, over how many steps in all. */
+  private record Phase(boolean fineTune, double learningRate, long steps) {}
+
+  private int[] imagesPerClass(List<ImageEntry> entries) {
+    int[] counts = new int[classNames.size()];
+    entries.forEach(e -> counts[e.label()]++);
+    return counts;
+  }
+
+  /**
+   * The best epochs' weights go beside the checkpoints, so that an interrupted run still has them;
+   * without checkpoints, into a temporary directory removed when the trainer closes.
+   */
+  private CallbackRunner.WeightSlots weightSlots(RunCheckpoints checkpoints) {
+    return new CallbackRunner.WeightSlots() {
+      @Override
+      public void save(String slot) {
+        Path dir = slotDirectory(checkpoints).resolve(slot);
+        Path fresh = dir.resolveSibling(slot + ".new");
+        try {
+          deleteRecursively(fresh);
+          Files.createDirectories(fresh);
+          graph.save(fresh.resolve("model"));
+          deleteRecursively(dir);
+          Files.move(fresh, dir, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+          throw new FineTuneException(FineTuneException.Kind.EXPORT,
+              "Cannot keep the best epoch's weights in " + dir + ": " + IoErrors.describe(e), e);
+        }
+      }
+
+      @Override
+      public void restore(String slot) {
+        graph.restore(slotDirectory(checkpoints).resolve(slot).resolve("model"));
+      }
+    };
+  }
+
+  private Path slotDirectory(RunCheckpoints checkpoints) {
+    if (checkpoints != null) {
+      return checkpoints.directory();
+    }
+    if (temporarySlots == null) {
+      try {
+        temporarySlots = Files.createTempDirectory("finetune-best-");
+      } catch (IOException e) {
+        throw new FineTuneException(FineTuneException.Kind.EXPORT,
+            "Cannot create a temporary directory for the best epoch's weights: " + IoErrors.describe(e), e);
+      }
+    }
+    return temporarySlots;
+  }
+
+  private static void deleteRecursively(Path path) throws IOException {
+    if (!Files.exists(path)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(path)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
   }
 
   private TrainingProgress restore(RunCheckpoints checkpoints, TrainingListener listener) {
@@ -152,8 +248,8 @@ public final class Trainer implements AutoCloseable {
   /** Runs one epoch, from the progress' step if it is the epoch the progress stands in. */
   private EpochMetrics runEpoch(
       int epoch, int epochs, List<ImageEntry> train, List<ImageEntry> validation, TrainingListener listener,
-      TrainingProgress progress, RunCheckpoints checkpoints) {
-    boolean fineTune = epoch > config.epochs();
+      TrainingProgress progress, RunCheckpoints checkpoints, CallbackRunner runner, Phase phaseInfo) {
+    boolean fineTune = phaseInfo.fineTune();
     String phase = fineTune ? FINE_TUNE_PHASE : HEAD_PHASE;
     boolean resumed = epoch == progress.epoch() && !progress.atEpochBoundary();
     int step = resumed ? progress.step() : 0;
@@ -168,7 +264,8 @@ public final class Trainer implements AutoCloseable {
         TrainingGraph.StepResult result;
         int size;
         try (Labelled batch = batches.next()) {
-          result = graph.train(batch.inputs(), batch.labels(), fineTune, batch.features(), globalStep++);
+          double rate = runner.learningRate(phaseInfo.learningRate(), globalStep, phaseInfo.steps());
+          result = graph.train(batch.inputs(), batch.labels(), fineTune, batch.features(), globalStep++, rate);
           size = batch.size();
         }
         lossSum += (double) result.meanLoss() * size;
@@ -177,7 +274,7 @@ public final class Trainer implements AutoCloseable {
         listener.stepFinished(++step, images, lossSum / images, (double) correct / images);
         if (listener.stopRequested() && batches.hasNext()) { // at the epoch's end, fit saves and stops
           TrainingProgress now = new TrainingProgress(epoch, step, globalStep, lossSum, correct, images,
-              earlier + (System.nanoTime() - start) / 1e9, progress.history());
+              earlier + (System.nanoTime() - start) / 1e9, progress.history(), runner.state());
           if (checkpoints != null) {
             checkpoints.save(graph, now);
           }
@@ -376,5 +473,12 @@ public final class Trainer implements AutoCloseable {
   @Override
   public void close() {
     graph.close();
+    if (temporarySlots != null) {
+      try {
+        deleteRecursively(temporarySlots);
+      } catch (IOException e) {
+        // a leftover temporary directory costs disk space only
+      }
+    }
   }
 }

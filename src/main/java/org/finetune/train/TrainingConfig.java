@@ -12,9 +12,10 @@ import org.finetune.error.FineTuneException;
  * @param validationSplit fraction of the data held out for validation, in [0, 1)
  * @param seed seeds shuffling, head initialisation and dropout
  * @param threads TensorFlow intra-op threads; 0 lets TensorFlow use every core
+ * @param callbacks early stopping, saving the best epoch, learning-rate schedules, class weights
  */
 public record TrainingConfig(
-    int epochs, int batchSize, double learningRate, double validationSplit, long seed, int threads) {
+    int epochs, int batchSize, double learningRate, double validationSplit, long seed, int threads, Callbacks callbacks) {
 
   public static final int DEFAULT_EPOCHS = 10;
   public static final int DEFAULT_BATCH_SIZE = 64;
@@ -38,6 +39,9 @@ public record TrainingConfig(
     if (threads < 0) {
       throw FineTuneException.badOption("--threads must be >= 0 (0 = all cores), got " + threads);
     }
+    if (callbacks == null) {
+      callbacks = Callbacks.NONE;
+    }
   }
 
   public static Builder builder() {
@@ -51,7 +55,8 @@ public record TrainingConfig(
         .learningRate(learningRate)
         .validationSplit(validationSplit)
         .seed(seed)
-        .threads(threads);
+        .threads(threads)
+        .callbacks(callbacks);
   }
 
   /** Starts from the defaults; {@link #build()} validates. */
@@ -62,6 +67,7 @@ public record TrainingConfig(
     private double validationSplit = DEFAULT_VALIDATION_SPLIT;
     private long seed = DEFAULT_SEED;
     private int threads;
+    private Callbacks callbacks = Callbacks.NONE;
 
     public Builder epochs(int epochs) {
       this.epochs = epochs;
@@ -93,8 +99,13 @@ public record TrainingConfig(
       return this;
     }
 
+    public Builder callbacks(Callbacks callbacks) {
+      this.callbacks = callbacks;
+      return this;
+    }
+
     public TrainingConfig build() {
-      return new TrainingConfig(epochs, batchSize, learningRate, validationSplit, seed, threads);
+      return new TrainingConfig(epochs, batchSize, learningRate, validationSplit, seed, threads, callbacks);
     }
   }
 }

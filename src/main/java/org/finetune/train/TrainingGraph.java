@@ -39,8 +39,11 @@ final class TrainingGraph implements AutoCloseable {
   /** Outcome of one step on one batch. */
   record StepResult(float meanLoss, int correct) {}
 
-  /** An Adam update and the gradients it applies, one per variable, in the variables' order. */
-  private record Step(Op update, List<Output<?>> gradients) {}
+  /**
+   * An Adam update, the gradients it applies (one per variable, in the variables' order), and its
+   * learning rate: a placeholder defaulting to the phase's rate, fed on each step by schedules.
+   */
+  private record Step(Op update, List<Output<?>> gradients, Operand<TFloat32> learningRate) {}
 
   private final Graph graph;
   private final Session session;
@@ -50,6 +53,8 @@ final class TrainingGraph implements AutoCloseable {
   private final long seed;
   private final Operand<TFloat32> trainLoss;
   private final Operand<TFloat32> trainCorrect;
+  private final Placeholder<TFloat32> classWeights;
+  private float[] classWeightValues;
   private final List<Op> trainUpdates;
   private final Step headStep;
   private final Step fineTuneStep;
@@ -90,7 +95,16 @@ final class TrainingGraph implements AutoCloseable {
       Head.Forward train = head.train(tf.withSubScope("train"), base.output(), dropoutSeed);
       trainUpdates = train.updates();
       Operand<TFloat32> regularization = head.regularization(tf.withSubScope("l2"));
-      trainLoss = withRegularization(tf, loss.call(tf, oneHot, train.logits()), regularization);
+      Callbacks callbacks = config.callbacks();
+      if (callbacks.classWeights() == null) {
+        classWeights = null;
+        trainLoss = withRegularization(tf, loss.call(tf, oneHot, train.logits()), regularization);
+      } else {
+        // Keras' class_weight: each image's loss times its class's weight, the sum still over the batch size.
+        classWeights = tf.withName("class_weights").placeholder(TFloat32.class, Placeholder.shape(Shape.of(classes)));
+        Operand<TFloat32> sampleWeights = tf.gather(classWeights, labels, tf.constant(0));
+        trainLoss = withRegularization(tf, loss.call(tf, oneHot, train.logits(), sampleWeights), regularization);
+      }
       trainCorrect = correct(tf, train.logits());
 
       Operand<TFloat32> evalLogits = head.logits(tf.withSubScope("eval"), base.output());
@@ -137,8 +151,10 @@ final class TrainingGraph implements AutoCloseable {
     for (int i = 0; i < vars.size(); i++) {
       pairs.add(pair(grads[i], vars.get(i)));
     }
-    KerasAdam adam = new KerasAdam(graph, name, tf.constant((float) learningRate));
-    return new Step(adam.applyGradients(pairs, name + "_step"), List.of(grads));
+    Operand<TFloat32> rate =
+        tf.withName(name + "_learning_rate").placeholderWithDefault(tf.constant((float) learningRate), Shape.scalar());
+    KerasAdam adam = new KerasAdam(graph, name, rate);
+    return new Step(adam.applyGradients(pairs, name + "_step"), List.of(grads), rate);
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
@@ -170,7 +186,25 @@ final class TrainingGraph implements AutoCloseable {
    * layers; returns the batch's mean loss and correct count (with dropout, as Keras reports).
    */
   StepResult train(TFloat32 images, TInt32 batchLabels, boolean fineTune) {
-    return train(images, batchLabels, fineTune, false, 0);
+    return train(images, batchLabels, fineTune, false, 0, Double.NaN);
+  }
+
+  /** As {@link #train(TFloat32, TInt32, boolean, boolean, long, double)} at the phase's own rate. */
+  StepResult train(TFloat32 batch, TInt32 batchLabels, boolean fineTune, boolean features, long step) {
+    return train(batch, batchLabels, fineTune, features, step, Double.NaN);
+  }
+
+  /**
+   * The weight of each class in the training loss from now on, when the config has class weights.
+   */
+  void classWeights(double[] weights) {
+    if (classWeights == null) {
+      throw new IllegalStateException("this graph was built without class weights");
+    }
+    classWeightValues = new float[weights.length];
+    for (int i = 0; i < weights.length; i++) {
+      classWeightValues[i] = (float) weights[i];
+    }
   }
 
   /**
@@ -178,15 +212,28 @@ final class TrainingGraph implements AutoCloseable {
    * output instead of images, fed in place of it so the base does not run (head-only steps).
    *
    * @param step the run's step number, which with the seed fixes this step's dropout masks
+   * @param learningRate this step's rate; NaN for the phase's own
    */
-  StepResult train(TFloat32 batch, TInt32 batchLabels, boolean fineTune, boolean features, long step) {
-    try (TInt64 stepSeed = TInt64.vectorOf(seed, step)) {
+  StepResult train(TFloat32 batch, TInt32 batchLabels, boolean fineTune, boolean features, long step, double learningRate) {
+    Step update = step(fineTune);
+    if (classWeights != null && classWeightValues == null) {
+      throw new IllegalStateException("class weights must be set before training");
+    }
+    try (TInt64 stepSeed = TInt64.vectorOf(seed, step);
+        TFloat32 rate = TFloat32.scalarOf((float) learningRate);
+        TFloat32 weights = classWeights == null ? null : TFloat32.vectorOf(classWeightValues)) {
       Session.Runner runner =
           session.runner()
               .feed(features ? base.output() : base.input(), batch)
               .feed(dropoutSeed, stepSeed)
               .feed(labels, batchLabels)
-              .addTarget(step(fineTune).update());
+              .addTarget(update.update());
+      if (!Double.isNaN(learningRate)) {
+        runner.feed(update.learningRate(), rate);
+      }
+      if (weights != null) {
+        runner.feed(classWeights, weights);
+      }
       trainUpdates.forEach(runner::addTarget); // batch norm's moving averages
       try (Result r = runner.fetch(trainLoss).fetch(trainCorrect).run()) {
         return new StepResult(scalar(r, 0), (int) scalar(r, 1));

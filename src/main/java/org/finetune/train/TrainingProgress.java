@@ -13,6 +13,7 @@ import java.util.List;
  * @param images images of the epoch so far
  * @param seconds time spent in the epoch so far
  * @param history the finished epochs
+ * @param callbacks what the callbacks remember (null in checkpoints written before they existed)
  */
 public record TrainingProgress(
     int epoch,
@@ -22,14 +23,18 @@ public record TrainingProgress(
     long correct,
     long images,
     double seconds,
-    List<EpochMetrics> history) {
+    List<EpochMetrics> history,
+    CallbackState callbacks) {
 
   public TrainingProgress {
     history = List.copyOf(history);
+    if (callbacks == null) {
+      callbacks = CallbackState.start();
+    }
   }
 
   static TrainingProgress start() {
-    return new TrainingProgress(1, 0, 0, 0, 0, 0, 0, List.of());
+    return new TrainingProgress(1, 0, 0, 0, 0, 0, 0, List.of(), CallbackState.start());
   }
 
   boolean atEpochBoundary() {

@@ -54,8 +54,8 @@ class AugmentedTrainingTest {
     };
     try (ImageDecoder augmenting = new ImageDecoder(spec, Preprocessing.TF, DIGITS);
         ImageDecoder plain = new ImageDecoder(spec, Preprocessing.TF);
-        Trainer a = new Trainer(StrategyPlan.of(StrategyConfig.FREEZE, base), HeadConfig.DEFAULT, 5, config, augmenting, false, cache);
-        Trainer b = new Trainer(StrategyPlan.of(StrategyConfig.FREEZE, base), HeadConfig.DEFAULT, 5, config, plain, false, CacheSettings.OFF)) {
+        Trainer a = new Trainer(StrategyPlan.of(StrategyConfig.FREEZE, base), HeadConfig.DEFAULT, List.of("5", "6", "7", "8", "9"), config, augmenting, false, cache);
+        Trainer b = new Trainer(StrategyPlan.of(StrategyConfig.FREEZE, base), HeadConfig.DEFAULT, List.of("5", "6", "7", "8", "9"), config, plain, false, CacheSettings.OFF)) {
       // The same seed initialises the same head: evaluation with the augmenting decoder sees the plain images.
       Evaluation before = a.evaluate(split.validation(), TrainingListener.NONE);
       assertEquals(b.evaluate(split.validation(), TrainingListener.NONE), before);

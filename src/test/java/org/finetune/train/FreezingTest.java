@@ -92,7 +92,7 @@ class FreezingTest {
     Set<String> unfrozen = Set.copyOf(plan.fineTuneVariables());
     List<String> baseVariables = base.variables().stream().map(ModelVariable::opName).toList();
     try (ImageDecoder decoder = new ImageDecoder(new ImageSpec(32, 32, 3), Preprocessing.TF);
-        Trainer trainer = new Trainer(plan, HeadConfig.DEFAULT, 5, config, decoder, false, CacheSettings.OFF)) {
+        Trainer trainer = new Trainer(plan, HeadConfig.DEFAULT, List.of("5", "6", "7", "8", "9"), config, decoder, false, CacheSettings.OFF)) {
       List<String> head = trainer.trainedVariables().stream().filter(v -> !unfrozen.contains(v)).toList();
       Map<String, StoredTensor> headBefore = trainer.readWeights(head);
       History history = trainer.fit(train, List.of(), TrainingListener.NONE);

@@ -52,9 +52,22 @@ class HeadKerasTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("heads")
   void twoAdamStepsMatchKeras(String line, @TempDir Path dir) throws Exception {
-    HeadConfig head = HeadSpec.fromLine(line, 1e-3, 0.1);
+    compareWithKeras(HeadSpec.fromLine(line, 1e-3, 0.1), Callbacks.NONE, dir);
+  }
+
+  /** Keras' class_weight in train_on_batch, and a CosineDecay learning rate fed step by step. */
+  @org.junit.jupiter.api.Test
+  void classWeightsAndACosineScheduleMatchKeras(@TempDir Path dir) throws Exception {
+    Callbacks callbacks = Callbacks.NONE.withClassWeights(new ClassWeights.Given(Map.of("a", 0.5, "c", 3.0)))
+        .withSchedule(new LearningRateSchedule.Cosine(0.2));
+    compareWithKeras(HeadSpec.fromLine("global_avg,dense(16,relu),batch_norm", 0, 0), callbacks, dir);
+  }
+
+  private void compareWithKeras(HeadConfig head, Callbacks callbacks, Path dir) throws Exception {
     BaseNetwork base = BaseNetwork.load(Fixtures.model("mobilenet_v2-keras3-export"));
-    TrainingConfig config = TrainingConfig.builder().learningRate(LEARNING_RATE).seed(3).build();
+    TrainingConfig config = TrainingConfig.builder().learningRate(LEARNING_RATE).seed(3).callbacks(callbacks).build();
+    double[] classWeights = callbacks.classWeights() == null ? null
+        : callbacks.classWeights().resolve(List.of("a", "b", "c"), new int[] {3, 3, 2});
     float[] javaLosses = new float[STEPS];
     float javaEvalLoss;
     Map<String, StoredTensor> before;
@@ -70,10 +83,15 @@ class HeadKerasTest {
       names = new ArrayList<>(graph.headVariables());
       names.addAll(graph.headState());
       before = WeightLoader.read(graph.session(), names);
+      if (classWeights != null) {
+        graph.classWeights(classWeights);
+      }
       try (TFloat32 x = TFloat32.tensorOf(Shape.of(shape), DataBuffers.of(features, true, false));
           TInt32 y = TInt32.vectorOf(LABELS)) {
         for (int step = 0; step < STEPS; step++) {
-          javaLosses[step] = graph.train(x, y, false, true, step).meanLoss();
+          double rate = callbacks.schedule() instanceof LearningRateSchedule.Cosine cosine
+              ? cosine.at(LEARNING_RATE, step, STEPS) : Double.NaN;
+          javaLosses[step] = graph.train(x, y, false, true, step, rate).meanLoss();
         }
         javaEvalLoss = graph.evaluate(x, y, true).meanLoss();
       }
@@ -84,8 +102,14 @@ class HeadKerasTest {
     npz.int64("labels", new long[] {LABELS.length}, java.util.Arrays.stream(LABELS).asLongStream().toArray());
     before.forEach((name, value) -> npz.float32(name, value.shape(), value.floats()));
     npz.write(dir.resolve("input.npz"));
-    Map<String, Object> caseConfig = Map.of("head", HeadSpec.toJson(head), "classes", CLASSES,
-        "learning_rate", LEARNING_RATE, "steps", STEPS);
+    Map<String, Object> caseConfig = new java.util.LinkedHashMap<>(Map.of("head", HeadSpec.toJson(head), "classes", CLASSES,
+        "learning_rate", LEARNING_RATE, "steps", STEPS));
+    if (classWeights != null) {
+      caseConfig.put("class_weight", Map.of("0", classWeights[0], "1", classWeights[1], "2", classWeights[2]));
+    }
+    if (callbacks.schedule() instanceof LearningRateSchedule.Cosine cosine) {
+      caseConfig.put("cosine_alpha", cosine.alpha());
+    }
     Files.writeString(dir.resolve("config.json"), new ObjectMapper().writeValueAsString(caseConfig), StandardCharsets.UTF_8);
     Python.Run run = Python.script("keras_head_step.py", List.of("--case", dir.toString()));
     assertEquals(0, run.exitCode(), "keras_head_step.py failed:\n" + run.output());

@@ -38,7 +38,7 @@ class TrainerTest {
 
   private static Trainer trainer(ImageDecoder decoder, long seed) {
     TrainingConfig config = TrainingConfig.builder().epochs(10).seed(seed).build();
-    return new Trainer(StrategyPlan.of(StrategyConfig.FREEZE, base), HeadConfig.DEFAULT, 5, config, decoder, false, CacheSettings.OFF);
+    return new Trainer(StrategyPlan.of(StrategyConfig.FREEZE, base), HeadConfig.DEFAULT, List.of("5", "6", "7", "8", "9"), config, decoder, false, CacheSettings.OFF);
   }
 
   private static ImageDecoder decoder() {
@@ -83,7 +83,7 @@ class TrainerTest {
 
   private static Map<String, StoredTensor> trainOnce(long seed) {
     try (ImageDecoder decoder = decoder();
-        Trainer trainer = new Trainer(StrategyPlan.of(StrategyConfig.FREEZE, base), HeadConfig.DEFAULT, 5,
+        Trainer trainer = new Trainer(StrategyPlan.of(StrategyConfig.FREEZE, base), HeadConfig.DEFAULT, List.of("5", "6", "7", "8", "9"),
             TrainingConfig.builder().epochs(2).seed(seed).build(), decoder, false, CacheSettings.OFF)) {
       trainer.fit(split.train(), split.validation(), TrainingListener.NONE);
       return trainer.readWeights(trainer.trainedVariables());
