@@ -451,7 +451,7 @@ public record RestRequest(Format format, String signatureName, Map<String, HostT
     if (v.isDouble()) {
       return PrettyJson.decimal(v.number());
     }
-    return new PrettyJson().value(v).toString();
+    return PrettyJson.write(g -> PrettyJson.value(g, v));
   }
 
   /** A value on one line, cut short, for the line people read. */
