@@ -23,12 +23,15 @@ record JsonValue(Type type, String string, double number, BigInteger integer, Li
     }
   }
 
-  static final BigInteger INT_MIN = BigInteger.valueOf(Integer.MIN_VALUE);
-  static final BigInteger INT_MAX = BigInteger.valueOf(Integer.MAX_VALUE);
-  static final BigInteger UINT_MAX = BigInteger.valueOf(0xFFFFFFFFL);
-  static final BigInteger INT64_MIN = BigInteger.valueOf(Long.MIN_VALUE);
-  static final BigInteger INT64_MAX = BigInteger.valueOf(Long.MAX_VALUE);
-  static final BigInteger UINT64_MAX = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
+  private static final BigInteger INT_MIN = BigInteger.valueOf(Integer.MIN_VALUE);
+  private static final BigInteger INT_MAX = BigInteger.valueOf(Integer.MAX_VALUE);
+  private static final BigInteger INT64_MIN = BigInteger.valueOf(Long.MIN_VALUE);
+  private static final BigInteger INT64_MAX = BigInteger.valueOf(Long.MAX_VALUE);
+
+  /** {@code null}, {@code true} or {@code false}. */
+  static JsonValue of(Type literal) {
+    return new JsonValue(literal, null, 0, null, null, null);
+  }
 
   static JsonValue ofString(String s) {
     return new JsonValue(Type.STRING, s, 0, null, null, null);
@@ -40,6 +43,14 @@ record JsonValue(Type type, String string, double number, BigInteger integer, Li
 
   static JsonValue ofDouble(double d) {
     return new JsonValue(Type.NUMBER, null, d, null, null, null);
+  }
+
+  static JsonValue ofArray(List<JsonValue> items) {
+    return new JsonValue(Type.ARRAY, null, 0, null, items, null);
+  }
+
+  static JsonValue ofObject(List<Map.Entry<String, JsonValue>> members) {
+    return new JsonValue(Type.OBJECT, null, 0, null, null, members);
   }
 
   boolean isObject() {
@@ -71,16 +82,8 @@ record JsonValue(Type type, String string, double number, BigInteger integer, Li
     return integer != null && integer.compareTo(INT_MIN) >= 0 && integer.compareTo(INT_MAX) <= 0;
   }
 
-  boolean isUint() {
-    return integer != null && integer.signum() >= 0 && integer.compareTo(UINT_MAX) <= 0;
-  }
-
   boolean isInt64() {
     return integer != null && integer.compareTo(INT64_MIN) >= 0 && integer.compareTo(INT64_MAX) <= 0;
-  }
-
-  boolean isUint64() {
-    return integer != null && integer.signum() >= 0 && integer.compareTo(UINT64_MAX) <= 0;
   }
 
   /** rapidjson's {@code IsFloat()}: a decimal within float's range. */

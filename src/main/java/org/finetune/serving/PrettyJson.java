@@ -1,162 +1,71 @@
 package org.finetune.serving;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.math.RoundingMode;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.Map;
 
 /**
- * Writes JSON laid out exactly as TF Serving's {@code rapidjson::PrettyWriter} lays it out (indent
- * of four spaces; arrays on one line where TF Serving switches to {@code kFormatSingleLineArray}),
- * with floats printed by TF Serving's {@code WriteDecimal}.
+ * JSON as TF Serving writes it: {@link #write} runs Jackson's generator with the layout of TF
+ * Serving's {@code rapidjson::PrettyWriter} ({@link RapidJsonLayout}), and {@link #decimal} prints
+ * floats as TF Serving's {@code WriteDecimal} does.
  */
 final class PrettyJson {
 
-  private record Level(boolean inArray, int[] count) {}
-
-  private final StringBuilder out = new StringBuilder();
-  private final Deque<Level> levels = new ArrayDeque<>();
-  private boolean singleLineArrays;
-
-  void singleLineArrays(boolean on) {
-    singleLineArrays = on;
+  /** What to write; a generator writing to a string does not fail. */
+  interface Body {
+    void write(JsonGenerator g) throws IOException;
   }
 
-  private void indent() {
-    out.append(" ".repeat(4 * levels.size()));
-  }
+  private static final JsonFactory FACTORY = new JsonFactory();
 
-  private void prefix() {
-    Level level = levels.peek();
-    if (level == null) {
-      return;
+  private PrettyJson() {}
+
+  /** The JSON {@code body} writes, laid out as rapidjson's {@code PrettyWriter} lays it out. */
+  static String write(Body body) {
+    StringWriter out = new StringWriter();
+    try (JsonGenerator g = FACTORY.createGenerator(out)) {
+      g.setPrettyPrinter(new RapidJsonLayout());
+      body.write(g);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
-    int count = level.count[0];
-    if (level.inArray) {
-      if (count > 0) {
-        out.append(',');
-        if (singleLineArrays) {
-          out.append(' ');
-        }
-      }
-      if (!singleLineArrays) {
-        out.append('\n');
-        indent();
-      }
-    } else {
-      if (count > 0) {
-        out.append(count % 2 == 0 ? ",\n" : ": ");
-      } else {
-        out.append('\n');
-      }
-      if (count % 2 == 0) {
-        indent();
-      }
-    }
-    level.count[0]++;
+    return out.toString();
   }
 
-  PrettyJson startObject() {
-    prefix();
-    levels.push(new Level(false, new int[1]));
-    out.append('{');
-    return this;
-  }
-
-  PrettyJson endObject() {
-    boolean empty = levels.pop().count[0] == 0;
-    if (!empty) {
-      out.append('\n');
-      indent();
-    }
-    out.append('}');
-    return this;
-  }
-
-  PrettyJson startArray() {
-    prefix();
-    levels.push(new Level(true, new int[1]));
-    out.append('[');
-    return this;
-  }
-
-  PrettyJson endArray() {
-    boolean empty = levels.pop().count[0] == 0;
-    if (!empty && !singleLineArrays) {
-      out.append('\n');
-      indent();
-    }
-    out.append(']');
-    return this;
-  }
-
-  PrettyJson key(String name) {
-    return string(name);
-  }
-
-  PrettyJson string(String s) {
-    prefix();
-    out.append('"');
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '"' -> out.append("\\\"");
-        case '\\' -> out.append("\\\\");
-        case '\b' -> out.append("\\b");
-        case '\f' -> out.append("\\f");
-        case '\n' -> out.append("\\n");
-        case '\r' -> out.append("\\r");
-        case '\t' -> out.append("\\t");
-        default -> {
-          if (c < 0x20) {
-            out.append(String.format("\\u%04X", (int) c));
-          } else {
-            out.append(c);
-          }
-        }
-      }
-    }
-    out.append('"');
-    return this;
-  }
-
-  /** A number (or {@code true}/{@code false}/{@code null}) already formatted. */
-  PrettyJson raw(String token) {
-    prefix();
-    out.append(token);
-    return this;
+  /** Switches {@link #write}'s generator {@code g} to arrays on one line, or back. */
+  static void singleLineArrays(JsonGenerator g, boolean on) {
+    ((RapidJsonLayout) g.getPrettyPrinter()).singleLineArrays(on);
   }
 
   /** A parsed value, as rapidjson's {@code Accept(writer)} writes it. */
-  PrettyJson value(JsonValue v) {
+  static void value(JsonGenerator g, JsonValue v) throws IOException {
     switch (v.type()) {
-      case NULL -> raw("null");
-      case TRUE -> raw("true");
-      case FALSE -> raw("false");
-      case STRING -> string(v.string());
-      case NUMBER -> raw(v.integer() != null ? v.integer().toString() : rapidJsonDouble(v.number()));
+      case NULL -> g.writeNull();
+      case TRUE, FALSE -> g.writeBoolean(v.type() == JsonValue.Type.TRUE);
+      case STRING -> g.writeString(v.string());
+      case NUMBER -> g.writeNumber(v.integer() != null ? v.integer().toString() : rapidJsonDouble(v.number()));
       case ARRAY -> {
-        startArray();
-        v.items().forEach(this::value);
-        endArray();
+        g.writeStartArray();
+        for (JsonValue item : v.items()) {
+          value(g, item);
+        }
+        g.writeEndArray();
       }
       case OBJECT -> {
-        startObject();
+        g.writeStartObject();
         for (Map.Entry<String, JsonValue> m : v.members()) {
-          key(m.getKey());
-          value(m.getValue());
+          g.writeFieldName(m.getKey());
+          value(g, m.getValue());
         }
-        endObject();
+        g.writeEndObject();
       }
     }
-    return this;
-  }
-
-  @Override
-  public String toString() {
-    return out.toString();
   }
 
   /**

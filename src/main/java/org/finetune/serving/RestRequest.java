@@ -74,8 +74,8 @@ public record RestRequest(Format format, String signatureName, Map<String, HostT
     }
     JsonValue doc;
     try {
-      doc = JsonParser.parse(body);
-    } catch (JsonParser.ParseError e) {
+      doc = JsonReader.parse(body);
+    } catch (JsonReader.ParseError e) {
       throw new Bad("JSON Parse error: " + e.reason + " at offset: " + e.offset,
           "the request is not valid JSON: " + e.reason + " at line " + e.line + ", column " + e.column + " (offset " + e.offset + ")");
     }
@@ -451,7 +451,7 @@ public record RestRequest(Format format, String signatureName, Map<String, HostT
     if (v.isDouble()) {
       return PrettyJson.decimal(v.number());
     }
-    return new PrettyJson().value(v).toString();
+    return PrettyJson.write(g -> PrettyJson.value(g, v));
   }
 
   /** A value on one line, cut short, for the line people read. */

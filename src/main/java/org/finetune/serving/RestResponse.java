@@ -1,5 +1,7 @@
 package org.finetune.serving;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Map;
@@ -29,10 +31,44 @@ public final class RestResponse {
 
   /** TF Serving's error body: {@code {"error": "..."}}. */
   public static String error(String message) {
-    return new PrettyJson().startObject().key("error").string(message).endObject().toString();
+    return PrettyJson.write(g -> {
+      g.writeStartObject();
+      g.writeStringField("error", message);
+      g.writeEndObject();
+    });
   }
 
   private static String rows(Map<String, HostTensor> outputs) {
+    long batch = batchSize(outputs);
+    boolean objects = outputs.size() > 1;
+    int[][] offsets = new int[outputs.size()][1];
+    return PrettyJson.write(g -> {
+      g.writeStartObject();
+      g.writeArrayFieldStart("predictions");
+      for (long item = 0; item < batch; item++) {
+        if (objects) {
+          g.writeStartObject();
+        }
+        PrettyJson.singleLineArrays(g, true);
+        int k = 0;
+        for (Map.Entry<String, HostTensor> o : outputs.entrySet()) {
+          if (objects) {
+            g.writeFieldName(o.getKey());
+          }
+          values(g, o.getKey(), o.getValue(), 1, offsets[k++]);
+        }
+        PrettyJson.singleLineArrays(g, false);
+        if (objects) {
+          g.writeEndObject();
+        }
+      }
+      g.writeEndArray();
+      g.writeEndObject();
+    });
+  }
+
+  /** The batch size all outputs share: the first dimension of each. */
+  private static long batchSize(Map<String, HostTensor> outputs) {
     long batch = -1;
     for (Map.Entry<String, HostTensor> o : outputs.entrySet()) {
       long[] shape = o.getValue().shape();
@@ -44,80 +80,65 @@ public final class RestResponse {
       }
       batch = shape[0];
     }
-    PrettyJson w = new PrettyJson().startObject().key("predictions").startArray();
-    boolean objects = outputs.size() > 1;
-    int[][] offsets = new int[outputs.size()][1];
-    for (long item = 0; item < batch; item++) {
-      if (objects) {
-        w.startObject();
-      }
-      w.singleLineArrays(true);
-      int k = 0;
-      for (Map.Entry<String, HostTensor> o : outputs.entrySet()) {
-        if (objects) {
-          w.key(o.getKey());
-        }
-        values(w, o.getKey(), o.getValue(), 1, offsets[k++]);
-      }
-      w.singleLineArrays(false);
-      if (objects) {
-        w.endObject();
-      }
-    }
-    return w.endArray().endObject().toString();
+    return batch;
   }
 
   private static String columns(Map<String, HostTensor> outputs) {
-    PrettyJson w = new PrettyJson().startObject().key("outputs");
     boolean objects = outputs.size() > 1;
-    if (objects) {
-      w.startObject();
-    }
-    for (Map.Entry<String, HostTensor> o : outputs.entrySet()) {
+    return PrettyJson.write(g -> {
+      g.writeStartObject();
+      g.writeFieldName("outputs");
       if (objects) {
-        w.key(o.getKey());
+        g.writeStartObject();
       }
-      values(w, o.getKey(), o.getValue(), 0, new int[1]);
-    }
-    if (objects) {
-      w.endObject();
-    }
-    return w.endObject().toString();
+      for (Map.Entry<String, HostTensor> o : outputs.entrySet()) {
+        if (objects) {
+          g.writeFieldName(o.getKey());
+        }
+        values(g, o.getKey(), o.getValue(), 0, new int[1]);
+      }
+      if (objects) {
+        g.writeEndObject();
+      }
+      g.writeEndObject();
+    });
   }
 
   /** {@code AddTensorValues}: the values from dimension {@code dim} on, advancing {@code offset}. */
-  private static void values(PrettyJson w, String name, HostTensor t, int dim, int[] offset) {
+  private static void values(JsonGenerator g, String name, HostTensor t, int dim, int[] offset) throws IOException {
     long[] shape = t.shape();
     if (dim > shape.length - 1) {
-      single(w, name, t, offset);
+      single(g, name, t, offset);
       return;
     }
-    w.startArray();
+    g.writeStartArray();
     for (long i = 0; i < shape[dim]; i++) {
       if (dim == shape.length - 1) {
-        single(w, name, t, offset);
+        single(g, name, t, offset);
       } else {
-        values(w, name, t, dim + 1, offset);
+        values(g, name, t, dim + 1, offset);
       }
     }
-    w.endArray();
+    g.writeEndArray();
   }
 
-  private static void single(PrettyJson w, String name, HostTensor t, int[] offset) {
+  private static void single(JsonGenerator g, String name, HostTensor t, int[] offset) throws IOException {
     int i = offset[0]++;
     Object v = t.values();
     switch (t.dtype()) {
-      case DT_FLOAT -> w.raw(PrettyJson.decimal(((float[]) v)[i]));
-      case DT_DOUBLE -> w.raw(PrettyJson.decimal(((double[]) v)[i]));
-      case DT_INT32, DT_UINT8 -> w.raw(Integer.toString(((int[]) v)[i]));
-      case DT_INT64 -> w.raw(Long.toString(((long[]) v)[i]));
-      case DT_BOOL -> w.raw(Boolean.toString(((boolean[]) v)[i]));
+      case DT_FLOAT -> g.writeNumber(PrettyJson.decimal(((float[]) v)[i]));
+      case DT_DOUBLE -> g.writeNumber(PrettyJson.decimal(((double[]) v)[i]));
+      case DT_INT32, DT_UINT8 -> g.writeNumber(((int[]) v)[i]);
+      case DT_INT64 -> g.writeNumber(((long[]) v)[i]);
+      case DT_BOOL -> g.writeBoolean(((boolean[]) v)[i]);
       case DT_STRING -> {
         byte[] bytes = ((byte[][]) v)[i];
         if (name.endsWith("_bytes")) {
-          w.startObject().key("b64").string(Base64.getEncoder().encodeToString(bytes)).endObject();
+          g.writeStartObject();
+          g.writeStringField("b64", Base64.getEncoder().encodeToString(bytes));
+          g.writeEndObject();
         } else {
-          w.string(new String(bytes, StandardCharsets.UTF_8));
+          g.writeString(new String(bytes, StandardCharsets.UTF_8));
         }
       }
       default -> throw fail("Failed to write JSON value for tensor type: " + RestRequest.dtypeString(t.dtype()));

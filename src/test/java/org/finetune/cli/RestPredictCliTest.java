@@ -95,8 +95,9 @@ class RestPredictCliTest {
 
   @Test
   void malformedJson() throws Exception {
-    refused("{\"instances\": [1 2]}", "JSON Parse error: Missing a comma or ']' after an array element. at offset: 17",
-        "the request is not valid JSON: Missing a comma or ']' after an array element. at line 1, column 18 (offset 17)");
+    refused("{\"instances\": [1 2]}",
+        "JSON Parse error: Unexpected character ('2' (code 50)): was expecting comma to separate Array entries at offset: 17",
+        "the request is not valid JSON: Unexpected character ('2' (code 50)): was expecting comma to separate Array entries at line 1, column 18 (offset 17)");
   }
 
   @Test

