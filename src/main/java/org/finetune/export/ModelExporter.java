@@ -90,7 +90,7 @@ public final class ModelExporter {
       Path checkpointDir = Files.createDirectories(staging.resolve(".checkpoint"));
       try {
         request.checkpointWriter().accept(checkpointDir.resolve("model"));
-      } catch (TensorFlowException | TFInvalidArgumentException e) {
+      } catch (TensorFlowException | TFInvalidArgumentException | FineTuneException e) {
         throw cannotWrite(root, "while saving the trained weights", e);
       }
       writeSavedModel(request, checkpointDir.resolve("model"), staging, root);

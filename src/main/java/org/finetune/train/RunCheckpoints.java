@@ -10,6 +10,7 @@ import java.util.Comparator;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.finetune.error.FineTuneException;
+import org.finetune.error.IoErrors;
 
 /**
  * The checkpoints of one training run, in a directory of their own: after every finished epoch
@@ -75,9 +76,31 @@ public final class RunCheckpoints {
       Files.writeString(pointer, name + "\n", StandardCharsets.UTF_8);
       Files.move(pointer, dir.resolve(LATEST), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       deleteOthers(name);
+    } catch (IOException | FineTuneException e) {
+      // Leave the last complete checkpoint, if any, and nothing half-written.
+      deleteRecursively(checkpoint);
+      if (!exists()) {
+        deleteRecursively(dir);
+        deleteIfEmpty(dir.getParent());
+      }
+      String reason = e instanceof IOException io ? IoErrors.describe(io) : lastClause(e.getMessage());
+      throw new FineTuneException(FineTuneException.Kind.EXPORT, "Cannot write a checkpoint to " + dir + ": " + reason
+          + " (after " + (progress.atEpochBoundary() ? "epoch " + (progress.epoch() - 1) : "step " + progress.step()
+          + " of epoch " + progress.epoch()) + "); nothing was exported", e);
+    }
+  }
+
+  /** TensorFlow's messages end with the reason after the last "; " (e.g. "No space left on device"). */
+  private static String lastClause(String message) {
+    String line = message == null ? "" : message.lines().findFirst().orElse("").strip();
+    return line.contains("; ") ? line.substring(line.lastIndexOf("; ") + 2) : line;
+  }
+
+  private static void deleteIfEmpty(Path dir) {
+    try {
+      Files.deleteIfExists(dir); // fails, harmlessly, when other runs' checkpoints are there
     } catch (IOException e) {
-      throw new FineTuneException(
-          FineTuneException.Kind.EXPORT, "Cannot write a checkpoint to " + dir + ": " + e.getMessage(), e);
+      // not empty, or not ours to remove
     }
   }
 
