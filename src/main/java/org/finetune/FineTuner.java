@@ -121,7 +121,8 @@ public final class FineTuner {
           model.history(),
           model.validation(),
           test,
-          model.skippedImages());
+          model.skippedImages(),
+          model.multiLabel());
     }
   }
 
