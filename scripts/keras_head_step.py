@@ -24,6 +24,10 @@ train_on_batch on the batch, then evaluates it in inference mode, and writes
                     the steps, moving averages included, under its Java name
 
 A dropout rate must be 0: masks are random, so the two sides could not agree.
+
+Multi-label (config "multi_label": true): input.npz holds targets [n, classes] float32 (multi-hot)
+instead of labels; the last layer is Dense(classes) without activation, the loss
+BinaryCrossentropy(from_logits=True, label_smoothing), and probabilities are its sigmoid.
 """
 
 import argparse
@@ -35,7 +39,7 @@ from pathlib import Path
 POOLING = {"flatten": "Flatten", "global_avg": "GlobalAveragePooling2D", "global_max": "GlobalMaxPooling2D"}
 
 
-def build(keras, spec, feature_shape, classes):
+def build(keras, spec, feature_shape, classes, multi_label=False):
     """The model and, in order, (java name prefix, layer, [weight suffixes]) for every layer with weights."""
     l2 = float(spec.get("l2", 0))
     regularizer = keras.regularizers.L2(l2) if l2 > 0 else None
@@ -60,7 +64,7 @@ def build(keras, spec, feature_shape, classes):
             if float(layer["rate"]) != 0:
                 sys.exit("keras_head_step.py: error: dropout rates must be 0 here (random masks)")
             x = keras.layers.Dropout(0.0)(x)
-    logits = keras.layers.Dense(classes, activation="softmax", kernel_regularizer=regularizer)
+    logits = keras.layers.Dense(classes, activation=None if multi_label else "softmax", kernel_regularizer=regularizer)
     outputs = logits(x)
     named.append(("head.logits", logits, ["kernel", "bias"]))
     return keras.Model(inputs, outputs), named
@@ -78,25 +82,34 @@ def main(argv=None):
     arrays = np.load(args.case / "input.npz")
     features = arrays["features"].astype(np.float32)
     classes = int(config["classes"])
-    model, named = build(keras, config["head"], features.shape[1:], classes)
+    multi_label = bool(config.get("multi_label", False))
+    model, named = build(keras, config["head"], features.shape[1:], classes, multi_label)
     weights = {}
     for prefix, layer, suffixes in named:
         for suffix, variable in zip(suffixes, layer.weights):
             variable.assign(arrays[f"{prefix}.{suffix}"])
             weights[f"{prefix}.{suffix}"] = variable
-    onehot = np.eye(classes, dtype=np.float32)[arrays["labels"].astype(np.int64)]
+    smoothing = float(config["head"].get("label_smoothing", 0))
+    if multi_label:
+        onehot = arrays["targets"].astype(np.float32)
+        loss = keras.losses.BinaryCrossentropy(from_logits=True, label_smoothing=smoothing)
+    else:
+        onehot = np.eye(classes, dtype=np.float32)[arrays["labels"].astype(np.int64)]
+        loss = keras.losses.CategoricalCrossentropy(label_smoothing=smoothing)
     rate = float(config["learning_rate"])
     if "cosine_alpha" in config:
         rate = keras.optimizers.schedules.CosineDecay(rate, decay_steps=int(config["steps"]), alpha=float(config["cosine_alpha"]))
     class_weight = {int(k): float(v) for k, v in config["class_weight"].items()} if "class_weight" in config else None
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=rate, epsilon=1e-7),
-        loss=keras.losses.CategoricalCrossentropy(label_smoothing=float(config["head"].get("label_smoothing", 0))),
+        loss=loss,
         jit_compile=False)
     losses = [float(model.train_on_batch(features, onehot, class_weight=class_weight)) for _ in range(int(config["steps"]))]
     out = {"losses": np.array(losses, dtype=np.float32),
            "eval_loss": np.float32(model.test_on_batch(features, onehot)),
            "probabilities": np.asarray(model(features, training=False), dtype=np.float32)}
+    if multi_label:
+        out["probabilities"] = np.asarray(keras.ops.sigmoid(out["probabilities"]), dtype=np.float32)
     for name, variable in weights.items():
         out[name] = np.asarray(variable.numpy(), dtype=np.float32)
     np.savez(args.case / "keras.npz", **out)

@@ -12,7 +12,10 @@ Checks, each printed as one PASS/FAIL line:
                        (max abs diff <= --optimizer-tolerance)
   class_ids            its 'class_ids' output equals --expected-class-ids (when given)
   method_name          serving_default's method name is tensorflow/serving/predict
-  outputs              serving_default declares 'probabilities' (float32) and 'class_ids' (int64)
+  outputs              serving_default declares 'probabilities' (float32) and 'class_ids' (int64);
+                       with --multi-label, 'probabilities' alone
+  sigmoid              --multi-label only: every probability is in [0, 1] and the rows do not
+                       sum to 1 (independent sigmoid outputs, not a softmax)
   no_training_ops      the graph (and its function library) holds no gradient ops, optimizer
                        slots ('-m' / '-v' nodes and the like) or Apply* optimizer ops
   no_optimizer_slots   the variables checkpoint holds no optimizer slot variables
@@ -99,6 +102,8 @@ def parse_args(argv):
                              "whose arithmetic rewrites change float32 rounding "
                              "(default: %(default)g)")
     parser.add_argument("--report", type=Path, help="write the checks as JSON here")
+    parser.add_argument("--multi-label", action="store_true",
+                        help="a multi-label export: sigmoid 'probabilities' only, no 'class_ids'")
     return parser.parse_args(argv)
 
 
@@ -198,6 +203,18 @@ def check_load_and_run(export_dir, inputs):
             key, outputs)
 
 
+def check_sigmoid(outputs):
+    import numpy as np
+    if outputs is None or PROBABILITIES not in outputs:
+        return Check("sigmoid", False, "no 'probabilities' output")
+    p = outputs[PROBABILITIES].astype(np.float64)
+    in_range = bool(np.all((p >= 0) & (p <= 1)))
+    off_one = float(np.max(np.abs(p.sum(axis=1) - 1))) if p.size else 0.0
+    passed = in_range and off_one > 1e-3
+    return Check("sigmoid", passed, f"all in [0, 1]: {in_range}; rows sum to 1 within {off_one:.3g} "
+                 f"(a softmax would within 1e-6)", in_range=in_range, max_row_sum_off_one=off_one)
+
+
 def check_probabilities(outputs, expected, tolerance):
     import numpy as np
     if outputs is None or PROBABILITIES not in outputs:
@@ -233,11 +250,14 @@ def check_method_name(signature):
     return Check("method_name", method == PREDICT_METHOD, summary, method_name=method)
 
 
-def check_outputs(signature):
+def check_outputs(signature, multi_label=False):
     from tensorflow.core.framework import types_pb2
-    wanted = {PROBABILITIES: types_pb2.DT_FLOAT, CLASS_IDS: types_pb2.DT_INT64}
+    wanted = {PROBABILITIES: types_pb2.DT_FLOAT}
+    if not multi_label:
+        wanted[CLASS_IDS] = types_pb2.DT_INT64
     found = {k: types_pb2.DataType.Name(v.dtype) for k, v in signature.outputs.items()}
     problems = [f"'{k}' missing" for k in wanted if k not in signature.outputs]
+    problems += [f"unexpected output '{k}'" for k in signature.outputs if multi_label and k not in wanted]
     problems += [f"'{k}' is {found[k]}, expected {types_pb2.DataType.Name(t)}"
                  for k, t in wanted.items() if k in found and signature.outputs[k].dtype != t]
     return Check("outputs", not problems, "; ".join(problems) or f"{found}", outputs=found)
@@ -342,12 +362,14 @@ def run_checks(args, arrays):
               default_check]
     if "class_ids" in arrays:
         checks.append(check_class_ids(outputs, arrays["class_ids"]))
+    if args.multi_label:
+        checks.append(check_sigmoid(outputs))
     signature = meta_graph.signature_def.get(SIGNATURE_KEY)
     if signature is None:
         checks.append(Check("method_name", False, f"no '{SIGNATURE_KEY}' signature; found "
                             f"{sorted(meta_graph.signature_def)}"))
     else:
-        checks += [check_method_name(signature), check_outputs(signature)]
+        checks += [check_method_name(signature), check_outputs(signature, args.multi_label)]
     checks += [check_no_training_ops(meta_graph), check_no_optimizer_slots(args.export),
                run_cli("saved_model_cli_show", ["show", "--dir", str(args.export), "--all"]),
                check_cli_run(args.export, input_key, args.inputs)]

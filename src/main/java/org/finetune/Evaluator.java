@@ -34,6 +34,11 @@ final class Evaluator {
       throw FineTuneException.badOption("--top-k must be >= 1, got " + topK);
     }
     try (Predictor predictor = Predictor.load(export)) {
+      if (predictor.multiLabel()) {
+        throw FineTuneException.badOption("evaluate does not support multi-label exports yet (" + predictor.directory()
+            + " gives each label a sigmoid probability); train with --labels and --test-data/--test-labels for their"
+            + " micro and macro F1 and per-label precision and recall");
+      }
       List<String> labels = predictor.labels();
       Dataset dataset = Dataset.open(data);
       int[] toModel = classMapping(dataset, labels, predictor.directory());

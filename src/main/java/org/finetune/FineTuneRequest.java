@@ -5,6 +5,7 @@ import org.finetune.data.Augmentation;
 import org.finetune.error.FineTuneException;
 import org.finetune.head.HeadConfig;
 import org.finetune.train.CacheSettings;
+import org.finetune.train.LabelTask;
 import org.finetune.train.StrategyConfig;
 import org.finetune.train.TrainingConfig;
 
@@ -24,6 +25,10 @@ import org.finetune.train.TrainingConfig;
  * @param resume continue the interrupted run of the same configuration from its last checkpoint
  * @param checkpointDirectory where runs keep checkpoints; null for {@code <output>/.checkpoints}
  * @param augmentation random changes to the training images; {@link Augmentation#NONE} for none
+ * @param labels a CSV of {@code path,label1;label2} rows (see {@link org.finetune.data.LabelCsv}), paths
+ *     relative to {@code data} (then a folder): multi-label training; null for class folders
+ * @param testLabels the test set's label CSV, paths relative to {@code testData}; with {@code labels} only
+ * @param threshold multi-label decision threshold in (0, 1); null for the default 0.5
  */
 public record FineTuneRequest(
     Path model,
@@ -40,7 +45,10 @@ public record FineTuneRequest(
     Path cacheDirectory,
     boolean resume,
     Path checkpointDirectory,
-    Augmentation augmentation) {
+    Augmentation augmentation,
+    Path labels,
+    Path testLabels,
+    Double threshold) {
 
   public FineTuneRequest {
     if (augmentation == null) {
@@ -55,6 +63,30 @@ public record FineTuneRequest(
     if (head == null || training == null || strategy == null) {
       throw FineTuneException.badOption("head, training and strategy configuration are required");
     }
+    if (labels == null && threshold != null) {
+      throw FineTuneException.badOption("--threshold applies to multi-label training only; give the labels with --labels FILE.csv");
+    }
+    if (labels == null && testLabels != null) {
+      throw FineTuneException.badOption("--test-labels applies to multi-label training only; give the training labels with --labels FILE.csv");
+    }
+    if (threshold != null) {
+      LabelTask.requireThreshold(threshold);
+    }
+    if (labels != null && (testData == null) != (testLabels == null)) {
+      throw FineTuneException.badOption(testData == null
+          ? "--test-labels needs --test-data, the folder its paths are relative to"
+          : "--test-data with --labels needs --test-labels FILE.csv, the test images' labels");
+    }
+  }
+
+  /** Whether this is a multi-label run ({@link #labels} given). */
+  public boolean multiLabel() {
+    return labels != null;
+  }
+
+  /** The multi-label decision threshold: the one given, or 0.5. */
+  public double decisionThreshold() {
+    return threshold == null ? LabelTask.DEFAULT_THRESHOLD : threshold;
   }
 
   public static Builder builder() {
@@ -78,6 +110,9 @@ public record FineTuneRequest(
     private boolean resume;
     private Path checkpointDirectory;
     private Augmentation augmentation = Augmentation.NONE;
+    private Path labels;
+    private Path testLabels;
+    private Double threshold;
 
     public Builder model(Path model) {
       this.model = model;
@@ -155,10 +190,31 @@ public record FineTuneRequest(
       return this;
     }
 
+    /**
+     * Multi-label training: the images and their labels from a CSV of {@code path,label1;label2}
+     * rows, paths relative to {@link #data} (a folder); see {@link org.finetune.data.LabelCsv}.
+     */
+    public Builder labels(Path labels) {
+      this.labels = labels;
+      return this;
+    }
+
+    /** The test set's label CSV (multi-label), paths relative to {@link #testData}. */
+    public Builder testLabels(Path testLabels) {
+      this.testLabels = testLabels;
+      return this;
+    }
+
+    /** Multi-label decision threshold in (0, 1) (default 0.5): a label is predicted above it. */
+    public Builder threshold(double threshold) {
+      this.threshold = threshold;
+      return this;
+    }
+
     public FineTuneRequest build() {
       return new FineTuneRequest(
           model, data, testData, output, head, training, preprocessing, exportVersion, strict, strategy, useCache,
-          cacheDirectory, resume, checkpointDirectory, augmentation);
+          cacheDirectory, resume, checkpointDirectory, augmentation, labels, testLabels, threshold);
     }
   }
 }

@@ -4,7 +4,11 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.List;
 import org.finetune.data.Dataset;
+import org.finetune.data.ImageEntry;
+import org.finetune.data.LabelCsv;
+import org.finetune.data.MultiLabelDataset;
 import org.finetune.data.ImageDecoder;
 import org.finetune.data.ImageSpec;
 import org.finetune.data.Split;
@@ -21,6 +25,7 @@ import org.finetune.train.History;
 import org.finetune.cache.FeatureCache;
 import org.finetune.train.CacheSettings;
 import org.finetune.train.RunCheckpoints;
+import org.finetune.train.LabelTask;
 import org.finetune.train.TrainingConfig;
 import org.finetune.train.StrategyPlan;
 import org.finetune.train.Trainer;
@@ -106,7 +111,7 @@ public final class FineTuner {
     Prepared prepared = prepare(request, listener);
     RunCheckpoints checkpoints = checkpoints(request, prepared);
     try (TrainedModel model = train(request, prepared, listener, checkpoints)) {
-      Evaluation test = prepared.test == null ? null : model.trainer().evaluate(prepared.test.entries(), listener);
+      Evaluation test = prepared.testEntries() == null ? null : model.trainer().evaluate(prepared.testEntries(), listener);
       Path exportDir = model.export(request.output(), request.exportVersion(), test);
       checkpoints.clear(); // exported: nothing left to resume
       return new FineTuneResult(
@@ -116,7 +121,8 @@ public final class FineTuner {
           model.history(),
           model.validation(),
           test,
-          model.skippedImages());
+          model.skippedImages(),
+          model.multiLabel());
     }
   }
 
@@ -126,14 +132,49 @@ public final class FineTuner {
     return train(request, prepared, listener, checkpoints(request, prepared));
   }
 
-  /** The strategy applied to the base, the data and the settings derived from them, all checked. */
-  private record Prepared(StrategyPlan plan, Dataset data, Dataset test, PreprocessingChoice preprocessing, ImageSpec spec) {}
+  /**
+   * The strategy applied to the base, the data and the settings derived from them, all checked.
+   * Class folders fill {@code data} and {@code test}; a multi-label run ({@code --labels}) fills
+   * {@code labelled} and {@code labelledTest} instead.
+   */
+  private record Prepared(
+      StrategyPlan plan, Dataset data, Dataset test, PreprocessingChoice preprocessing, ImageSpec spec,
+      MultiLabelDataset labelled, MultiLabelDataset labelledTest) {
+
+    List<String> classNames() {
+      return labelled != null ? labelled.labelNames() : data.classNames();
+    }
+
+    Split split(double validationFraction) {
+      return labelled != null ? labelled.split(validationFraction) : data.split(validationFraction);
+    }
+
+    List<ImageEntry> testEntries() {
+      return labelledTest != null ? labelledTest.entries() : test == null ? null : test.entries();
+    }
+
+    LabelTask task(FineTuneRequest request) {
+      return labelled != null
+          ? LabelTask.multiLabel(labelled.labelNames().size(), request.decisionThreshold())
+          : LabelTask.singleLabel(data.classNames().size());
+    }
+  }
 
   private static Prepared prepare(FineTuneRequest request, TrainingListener listener) {
     BaseNetwork base = BaseNetwork.load(request.model());
     StrategyPlan plan = StrategyPlan.of(request.strategy(), base);
-    Dataset data = Dataset.open(request.data());
-    Dataset test = request.testData() == null ? null : Dataset.openWithClasses(request.testData(), data.classNames());
+    Dataset data = null;
+    Dataset test = null;
+    MultiLabelDataset labelled = null;
+    MultiLabelDataset labelledTest = null;
+    if (request.multiLabel()) {
+      labelled = LabelCsv.read(request.labels(), request.data());
+      labelledTest = request.testLabels() == null ? null
+          : LabelCsv.read(request.testLabels(), request.testData(), labelled.labelNames());
+    } else {
+      data = Dataset.open(request.data());
+      test = request.testData() == null ? null : Dataset.openWithClasses(request.testData(), data.classNames());
+    }
     PreprocessingChoice preprocessing = PreprocessingChoice.resolve(request.preprocessing(), base);
     if (preprocessing.unknown()) {
       listener.warning("preprocessing: " + preprocessing.describe());
@@ -141,12 +182,12 @@ public final class FineTuner {
     ServingSignature sig = base.signature();
     ImageSpec spec = new ImageSpec(sig.height(), sig.width(), sig.channels());
     preprocessing.mode().requireChannels(spec.channels());
-    return new Prepared(plan, data, test, preprocessing, spec);
+    return new Prepared(plan, data, test, preprocessing, spec, labelled, labelledTest);
   }
 
   private static TrainedModel train(
       FineTuneRequest request, Prepared p, TrainingListener listener, RunCheckpoints checkpoints) {
-    Split split = p.data.split(request.training().validationSplit());
+    Split split = p.split(request.training().validationSplit());
     if (split.train().isEmpty()) {
       throw FineTuneException.badData(
           "No training images left in " + request.data() + " after holding out " + split.validation().size()
@@ -155,7 +196,7 @@ public final class FineTuner {
     ImageDecoder decoder = new ImageDecoder(p.spec, p.preprocessing.mode(), request.augmentation());
     Trainer trainer = null;
     try {
-      trainer = new Trainer(p.plan, request.head(), p.data.classNames(), request.training(), decoder,
+      trainer = new Trainer(p.plan, request.head(), p.classNames(), p.task(request), request.training(), decoder,
           request.strict(), cacheSettings(request, p));
       if (!request.resume() && checkpoints != null && checkpoints.exists()) {
         listener.warning("an interrupted run of this configuration left a checkpoint in " + checkpoints.directory()
@@ -164,7 +205,7 @@ public final class FineTuner {
       }
       History history = trainer.fit(split.train(), split.validation(), listener, checkpoints, request.resume());
       return new TrainedModel(
-          request, p.plan.base(), p.data.classNames(), p.preprocessing, decoder, trainer, history,
+          request, p.plan.base(), p.classNames(), p.preprocessing, decoder, trainer, history,
           lastValidation(history, split.validation().size()));
     } catch (RuntimeException e) {
       if (trainer != null) {
@@ -200,7 +241,10 @@ public final class FineTuner {
         "strategy " + request.strategy(),
         "preprocessing " + p.preprocessing,
         "cache " + request.useCache())
-        + (request.augmentation().enabled() ? "\naugmentation " + request.augmentation().spec() : "");
+        + (request.augmentation().enabled() ? "\naugmentation " + request.augmentation().spec() : "")
+        + (request.multiLabel()
+            ? "\nlabels " + request.labels().toAbsolutePath().normalize() + "\nthreshold " + request.decisionThreshold()
+            : "");
     String key = FeatureCache.sha256Hex(identity.getBytes(java.nio.charset.StandardCharsets.UTF_8)).substring(0, 16);
     return new RunCheckpoints(root.resolve(key));
   }

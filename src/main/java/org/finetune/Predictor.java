@@ -66,6 +66,10 @@ public final class Predictor implements AutoCloseable {
   public static Predictor load(Path export) {
     Path dir = versionDirectory(export);
     ExportManifest manifest = readManifest(dir);
+    if (manifest.multiLabel() && manifest.threshold() != null && !(manifest.threshold() > 0 && manifest.threshold() < 1)) {
+      throw FineTuneException.badModel("Unusable export " + dir + ": " + ModelExporter.MANIFEST_FILE
+          + " gives the threshold " + manifest.threshold() + "; expected a number between 0 and 1");
+    }
     List<String> labels = readLabels(dir);
     ImageSpec spec = inputSpec(dir, manifest);
     ImageDecoder decoder = new ImageDecoder(spec, preprocessing(dir, manifest));
@@ -171,23 +175,60 @@ public final class Predictor implements AutoCloseable {
     return manifest;
   }
 
+  /**
+   * Whether the export is multi-label ({@code finetune.json}'s {@code task}): its probabilities are
+   * sigmoid ones, one per label, and an image has the labels whose probability is above {@link #threshold()}.
+   */
+  public boolean multiLabel() {
+    return manifest.multiLabel();
+  }
+
+  /** A multi-label export's decision threshold (0.5 when the manifest gives none). */
+  public double threshold() {
+    Double t = manifest.threshold();
+    return t == null ? 0.5 : t;
+  }
+
+  /**
+   * Multi-label: for each image file, the labels whose probability is above the export's
+   * threshold, most probable first (possibly none).
+   */
+  public List<Prediction> predictLabels(List<Path> images) {
+    if (!multiLabel()) {
+      throw FineTuneException.badOption("the export " + directory + " is single-label; use predict(images, k)");
+    }
+    float[][] probabilities = run(images);
+    double threshold = threshold();
+    List<Prediction> predictions = new ArrayList<>();
+    for (int i = 0; i < images.size(); i++) {
+      float[] p = probabilities[i];
+      List<Score> above = top(p, p.length).stream().filter(s -> s.probability() > threshold).toList();
+      predictions.add(new Prediction(images.get(i).toString(), above));
+    }
+    return predictions;
+  }
+
   /** The {@code k} most probable classes for each image file. */
   public List<Prediction> predict(List<Path> images, int k) {
     if (k < 1) {
       throw FineTuneException.badOption("--top-k must be >= 1, got " + k);
     }
+    float[][] probabilities = run(images);
+    List<Prediction> predictions = new ArrayList<>();
+    for (int i = 0; i < images.size(); i++) {
+      predictions.add(new Prediction(images.get(i).toString(), top(probabilities[i], k)));
+    }
+    return predictions;
+  }
+
+  private float[][] run(List<Path> images) {
     ImageSpec spec = decoder.spec();
     float[] batch = new float[images.size() * spec.valuesPerImage()];
     for (int i = 0; i < images.size(); i++) {
       float[] pixels = decoder.decode(readImage(images.get(i)), images.get(i).toString());
       System.arraycopy(pixels, 0, batch, i * spec.valuesPerImage(), pixels.length);
     }
-    float[][] probabilities = probabilities(batch, images.size());
-    List<Prediction> predictions = new ArrayList<>();
-    for (int i = 0; i < images.size(); i++) {
-      predictions.add(new Prediction(images.get(i).toString(), top(probabilities[i], k)));
-    }
-    return predictions;
+    return probabilities(batch, images.size());
   }
 
   /** The image size the export takes. */

@@ -10,9 +10,10 @@ import java.util.Map;
 import java.util.OptionalLong;
 import org.finetune.data.Dataset;
 import org.finetune.data.ImageDecoder;
+import org.finetune.data.LabelCsv;
+import org.finetune.error.FineTuneException;
 import org.finetune.export.ExportManifest;
 import org.finetune.head.HeadSpec;
-import org.finetune.head.OutputActivation;
 import org.finetune.export.ExportLayout;
 import org.finetune.export.ModelExporter;
 import org.finetune.model.BaseNetwork;
@@ -88,8 +89,27 @@ public final class TrainedModel implements AutoCloseable {
 
   /** Accuracy and loss on another data set with the same class folders. */
   public Evaluation evaluate(Path data, TrainingListener listener) {
+    if (multiLabel()) {
+      throw FineTuneException.badOption("this model is multi-label: evaluate it with evaluate(data, labels, listener)");
+    }
     Dataset set = Dataset.openWithClasses(data, classNames);
     return trainer.evaluate(set.entries(), listener);
+  }
+
+  /**
+   * Multi-label: loss, binary accuracy and {@link Evaluation#multiLabel() the multi-label figures}
+   * on the images a label CSV lists (paths relative to {@code data}; its labels among this model's).
+   */
+  public Evaluation evaluate(Path data, Path labels, TrainingListener listener) {
+    if (!multiLabel()) {
+      throw FineTuneException.badOption("this model is single-label: evaluate it with evaluate(data, listener)");
+    }
+    return trainer.evaluate(LabelCsv.read(labels, data, classNames).entries(), listener);
+  }
+
+  /** Whether the model gives each label a sigmoid probability of its own. */
+  public boolean multiLabel() {
+    return trainer.task().multiLabel();
   }
 
   /**
@@ -104,7 +124,7 @@ public final class TrainedModel implements AutoCloseable {
     ModelExporter.Request export =
         new ModelExporter.Request(
             base, request.head(), classNames, trainer::saveCheckpoint, manifest(test),
-            Map.of("history.json", history.toJson()));
+            Map.of("history.json", history.toJson()), trainer.task().activation());
     return ModelExporter.export(export, root, v);
   }
 
@@ -121,7 +141,7 @@ public final class TrainedModel implements AutoCloseable {
         new ExportManifest.Head(
             HeadSpec.toJson(request.head()),
             classNames.size(),
-            OutputActivation.SOFTMAX.specName(),
+            trainer.task().activation().specName(),
             request.head().describe(classNames.size()));
     var pre =
         new ExportManifest.Preprocessing(
@@ -132,7 +152,7 @@ public final class TrainedModel implements AutoCloseable {
             ModelExporter.PREDICT_METHOD,
             ModelExporter.INPUT_KEY,
             Arrays.stream(sig.input().shape()).boxed().toList(),
-            List.of(ModelExporter.PROBABILITIES, ModelExporter.CLASS_IDS));
+            multiLabel() ? List.of(ModelExporter.PROBABILITIES) : List.of(ModelExporter.PROBABILITIES, ModelExporter.CLASS_IDS));
     return new ExportManifest(
         ExportManifest.FORMAT_VERSION,
         baseModel,
@@ -143,7 +163,9 @@ public final class TrainedModel implements AutoCloseable {
         metrics(test),
         serving,
         FineTuner.versions(),
-        Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+        Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(),
+        multiLabel() ? ExportManifest.MULTI_LABEL : null,
+        multiLabel() ? trainer.task().threshold() : null);
   }
 
   private Map<String, Object> hyperparameters() {
@@ -167,7 +189,7 @@ public final class TrainedModel implements AutoCloseable {
     h.put("batch_size", t.batchSize());
     h.put("learning_rate", t.learningRate());
     h.put("optimizer", "adam");
-    h.put("loss", "categorical_crossentropy");
+    h.put("loss", multiLabel() ? "binary_crossentropy" : "categorical_crossentropy");
     h.put("validation_split", t.validationSplit());
     h.put("seed", t.seed());
     h.put("callbacks", t.callbacks().describe());
@@ -177,6 +199,15 @@ public final class TrainedModel implements AutoCloseable {
   }
 
   private Map<String, Double> metrics(Evaluation test) {
+    Map<String, Double> m = singleMetrics(test);
+    if (test != null && test.multiLabel() != null) {
+      m.put("test_micro_f1", test.multiLabel().microF1());
+      m.put("test_macro_f1", test.multiLabel().macroF1());
+    }
+    return m;
+  }
+
+  private Map<String, Double> singleMetrics(Evaluation test) {
     Map<String, Double> m = new LinkedHashMap<>();
     history.last().ifPresent(e -> {
       put(m, "loss", e.loss());

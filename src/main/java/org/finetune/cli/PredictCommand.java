@@ -67,10 +67,16 @@ final class PredictCommand implements Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     try (Predictor predictor = Predictor.load(model)) {
-      for (Predictor.Prediction p : predictor.predict(images, Math.min(topK, predictor.labels().size()))) {
+      List<Predictor.Prediction> predictions = predictor.multiLabel()
+          ? predictor.predictLabels(images) // every label above the export's threshold
+          : predictor.predict(images, Math.min(topK, predictor.labels().size()));
+      for (Predictor.Prediction p : predictions) {
         out.println(p.image());
         for (Predictor.Score s : p.top()) {
           out.printf("  %-24s %.4f%n", s.label(), s.probability());
+        }
+        if (p.top().isEmpty()) {
+          out.printf("  (no label above the threshold %s)%n", predictor.threshold());
         }
       }
     }

@@ -10,6 +10,7 @@ import org.finetune.FineTuneResult;
 import org.finetune.FineTuner;
 import org.finetune.data.Augmentation;
 import org.finetune.train.Evaluation;
+import org.finetune.train.MultiLabelMetrics;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -45,6 +46,15 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--test-data", paramLabel = "DIR|ARCHIVE", description = "Held-out images with the same classes, evaluated after training.")
   Path testData;
 
+  @Option(names = "--labels", paramLabel = "FILE.csv", description = "Multi-label training: rows 'path,label1;label2' (paths relative to --data, a folder; optional header 'path,labels'). Sigmoid outputs, one per label, binary cross-entropy.")
+  Path labels;
+
+  @Option(names = "--test-labels", paramLabel = "FILE.csv", description = "With --labels: the --test-data images' labels, in the same format.")
+  Path testLabels;
+
+  @Option(names = "--threshold", paramLabel = "T", description = "With --labels: a label is predicted when its probability is above T, in (0, 1) (default: 0.5).")
+  Double threshold;
+
   @Option(names = "--export-version", paramLabel = "N", description = "Version number to write (default: the next free one). Never overwrites.")
   Long exportVersion;
 
@@ -73,7 +83,7 @@ final class TrainCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    FineTuneRequest request =
+    FineTuneRequest.Builder builder =
         FineTuneRequest.builder()
             .model(model)
             .data(data)
@@ -89,7 +99,12 @@ final class TrainCommand implements Callable<Integer> {
             .cacheDirectory(cacheDir)
             .resume(resume)
             .augmentation(Augmentation.fromSpec(augment))
-            .build();
+            .labels(labels)
+            .testLabels(testLabels);
+    if (threshold != null) {
+      builder.threshold(threshold);
+    }
+    FineTuneRequest request = builder.build();
     ConsoleProgress progress = new ConsoleProgress(err);
     FineTuneResult result = StopOnInterrupt.run(progress, err, () -> FineTuner.run(request, progress));
     report(out, result);
@@ -97,18 +112,33 @@ final class TrainCommand implements Callable<Integer> {
   }
 
   static void report(PrintWriter out, FineTuneResult result) {
-    out.printf("Classes: %s%n", String.join(", ", result.classNames()));
+    boolean multiLabel = result.multiLabel();
+    out.printf(multiLabel ? "Labels: %s%n" : "Classes: %s%n", String.join(", ", result.classNames()));
     out.printf("Preprocessing: %s%n", result.preprocessing().describe());
     Evaluation val = result.validation();
+    String accuracy = multiLabel ? "binary accuracy" : "accuracy";
     if (val.images() > 0) {
-      out.printf("Validation accuracy: %.4f (%d images)%n", val.accuracy(), val.images());
+      out.printf("Validation %s: %.4f (%d images)%n", accuracy, val.accuracy(), val.images());
     }
     if (result.test() != null) {
-      out.printf("Test accuracy: %.4f (%d images)%n", result.test().accuracy(), result.test().images());
+      out.printf("Test %s: %.4f (%d images)%n", accuracy, result.test().accuracy(), result.test().images());
+      if (result.test().multiLabel() != null) {
+        printMultiLabel(out, result.classNames(), result.test().multiLabel());
+      }
     }
     if (result.skippedImages() > 0) {
       out.printf("Skipped unreadable images: %d%n", result.skippedImages());
     }
     out.printf("Exported to %s%n", result.exportDir());
+  }
+
+  /** Micro and macro F1 and each label's precision, recall and F1 at the threshold. */
+  static void printMultiLabel(PrintWriter out, java.util.List<String> labels, MultiLabelMetrics m) {
+    out.printf("Test micro F1: %.4f, macro F1: %.4f (threshold %s)%n", m.microF1(), m.macroF1(), m.threshold());
+    int width = Math.max(12, labels.stream().mapToInt(String::length).max().orElse(0) + 2);
+    out.printf("%-" + width + "s%10s%10s%10s%8s%n", "label", "precision", "recall", "f1", "images");
+    for (int i = 0; i < labels.size(); i++) {
+      out.printf("%-" + width + "s%10.4f%10.4f%10.4f%8d%n", labels.get(i), m.precision(i), m.recall(i), m.f1(i), m.support(i));
+    }
   }
 }

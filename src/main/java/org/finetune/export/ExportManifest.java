@@ -8,6 +8,10 @@ import java.util.Map;
  * What {@code finetune.json} records next to an export: where the base came from, the head, the
  * preprocessing a client must apply, the hyperparameters, the classes, the final metrics and the
  * library versions. Enough to reproduce the run and to use the export correctly.
+ *
+ * <p>{@code task} is {@value #MULTI_LABEL} for a multi-label export (sigmoid outputs, one
+ * probability per label; a label is predicted when its probability is above {@code threshold});
+ * both are absent for a single-label one.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ExportManifest(
@@ -20,9 +24,17 @@ public record ExportManifest(
     Map<String, Double> metrics,
     Serving serving,
     Map<String, String> versions,
-    String createdAt) {
+    String createdAt,
+    String task,
+    Double threshold) {
 
   public static final int FORMAT_VERSION = 1;
+  public static final String MULTI_LABEL = "multi_label";
+
+  /** Whether the export is multi-label: sigmoid probabilities, one per label. */
+  public boolean multiLabel() {
+    return MULTI_LABEL.equals(task);
+  }
 
   public ExportManifest {
     classNames = List.copyOf(classNames);

@@ -64,11 +64,20 @@ public final class ModelExporter {
       List<String> classNames,
       Consumer<Path> checkpointWriter,
       ExportManifest manifest,
-      Map<String, String> extraFiles) {
+      Map<String, String> extraFiles,
+      OutputActivation activation) {
 
     public Request {
       classNames = List.copyOf(classNames);
       extraFiles = Map.copyOf(extraFiles);
+      activation = activation == null ? OutputActivation.SOFTMAX : activation;
+    }
+
+    /** A single-label (softmax) export. */
+    public Request(
+        BaseNetwork base, HeadConfig head, List<String> classNames, Consumer<Path> checkpointWriter,
+        ExportManifest manifest, Map<String, String> extraFiles) {
+      this(base, head, classNames, checkpointWriter, manifest, extraFiles, OutputActivation.SOFTMAX);
     }
   }
 
@@ -119,21 +128,27 @@ public final class ModelExporter {
     try (Graph graph = new Graph()) {
       ImportedNetwork network = base.importInto(graph);
       Ops tf = Ops.create(graph);
+      boolean multiLabel = request.activation() == OutputActivation.SIGMOID;
       Head head = Head.uninitialized(
-          tf, request.head(), network.output().shape(), request.classNames().size(), OutputActivation.SOFTMAX);
+          tf, request.head(), network.output().shape(), request.classNames().size(), request.activation());
+      Operand<TFloat32> logits = head.logits(tf.withSubScope("head"), network.output());
       Operand<TFloat32> probabilities =
-          tf.withName(PROBABILITIES).nn.softmax(head.logits(tf.withSubScope("head"), network.output()));
-      Operand<TInt64> classIds = tf.withName(CLASS_IDS).math.argMax(probabilities, tf.constant(1), TInt64.class);
+          multiLabel ? tf.withName(PROBABILITIES).math.sigmoid(logits) : tf.withName(PROBABILITIES).nn.softmax(logits);
+      // Multi-label: one sigmoid probability per label and no class_ids (an image may have any number of labels).
+      Operand<TInt64> classIds =
+          multiLabel ? null : tf.withName(CLASS_IDS).math.argMax(probabilities, tf.constant(1), TInt64.class);
       try (Session session = new Session(graph)) {
         session.restore(checkpoint.toString());
-        Signature signature =
+        Signature.Builder builder =
             Signature.builder()
                 .key(Signature.DEFAULT_KEY)
                 .methodName(PREDICT_METHOD)
                 .input(INPUT_KEY, network.input())
-                .output(PROBABILITIES, probabilities)
-                .output(CLASS_IDS, classIds)
-                .build();
+                .output(PROBABILITIES, probabilities);
+        if (classIds != null) {
+          builder.output(CLASS_IDS, classIds);
+        }
+        Signature signature = builder.build();
         try {
           SavedModelBundle.exporter(dir.toString()).withSession(session).withSignature(signature).export();
         } catch (TensorFlowException | TFInvalidArgumentException e) {

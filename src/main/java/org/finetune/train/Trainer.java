@@ -25,9 +25,9 @@ import org.finetune.error.IoErrors;
 import org.finetune.head.HeadConfig;
 import org.finetune.model.StoredTensor;
 import org.finetune.model.WeightLoader;
+import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.types.TFloat32;
-import org.tensorflow.types.TInt32;
 
 /**
  * Trains a head (and, when asked, some base layers) on labelled images, Keras {@code fit} style:
@@ -68,8 +68,24 @@ public final class Trainer implements AutoCloseable {
       ImageDecoder decoder,
       boolean strict,
       CacheSettings cache) {
+    this(plan, head, classNames, LabelTask.singleLabel(classNames.size()), config, decoder, strict, cache);
+  }
+
+  /**
+   * As above for a single- or multi-label {@code task}; a multi-label task's entries carry their
+   * {@link ImageEntry#labelSet() label sets}.
+   */
+  public Trainer(
+      StrategyPlan plan,
+      HeadConfig head,
+      List<String> classNames,
+      LabelTask task,
+      TrainingConfig config,
+      ImageDecoder decoder,
+      boolean strict,
+      CacheSettings cache) {
     this.graph =
-        new TrainingGraph(plan.base(), head, classNames.size(), config, plan.fineTuneVariables(),
+        new TrainingGraph(plan.base(), head, task, config, plan.fineTuneVariables(),
             plan.config().fineTuneLearningRate(config.learningRate()));
     this.config = config;
     this.plan = plan;
@@ -121,7 +137,9 @@ public final class Trainer implements AutoCloseable {
     if (features != null) {
       List<ImageEntry> planned = train;
       train = prepareFeatures(train, listener);
-      ClassCoverage.require(planned, train, entry -> skipped.get(entry.location())); // a class whose images all failed to decode could never be learnt
+      if (!graph.task().multiLabel()) {
+        ClassCoverage.require(planned, train, entry -> skipped.get(entry.location())); // a class whose images all failed to decode could never be learnt
+      }
       validation = prepareFeatures(validation, listener);
     }
     Callbacks callbacks = config.callbacks();
@@ -271,7 +289,7 @@ public final class Trainer implements AutoCloseable {
         lossSum += (double) result.meanLoss() * size;
         correct += result.correct();
         images += size;
-        listener.stepFinished(++step, images, lossSum / images, (double) correct / images);
+        listener.stepFinished(++step, images, lossSum / images, accuracy(correct, images));
         if (listener.stopRequested() && batches.hasNext()) { // at the epoch's end, fit saves and stops
           TrainingProgress now = new TrainingProgress(epoch, step, globalStep, lossSum, correct, images,
               earlier + (System.nanoTime() - start) / 1e9, progress.history(), runner.state());
@@ -289,13 +307,18 @@ public final class Trainer implements AutoCloseable {
             phase,
             epoch,
             images == 0 ? Double.NaN : lossSum / images,
-            images == 0 ? Double.NaN : (double) correct / images,
+            images == 0 ? Double.NaN : accuracy(correct, images),
             val == null ? null : val.loss(),
             val == null ? null : val.accuracy(),
             seconds,
             images / seconds);
     listener.epochFinished(metrics);
     return metrics;
+  }
+
+  /** Correct decisions over decisions made: images, or image-label pairs for a multi-label task. */
+  private double accuracy(long correct, long images) {
+    return (double) correct / ((double) images * graph.task().decisionsPerImage());
   }
 
   /** Ends the run: the user asked to stop; {@code saved} when a checkpoint of {@code progress} exists. */
@@ -322,6 +345,10 @@ public final class Trainer implements AutoCloseable {
     double lossSum = 0;
     long correct = 0;
     long images = 0;
+    LabelTask task = graph.task();
+    MultiLabelMetrics counts = task.multiLabel()
+        ? new MultiLabelMetrics(task.threshold(), new long[task.outputs()], new long[task.outputs()], new long[task.outputs()])
+        : null;
     try (Batches batches = evaluationBatches(entries, listener)) {
       while (batches.hasNext()) {
         try (Labelled batch = batches.next()) {
@@ -329,17 +356,20 @@ public final class Trainer implements AutoCloseable {
           lossSum += (double) result.meanLoss() * batch.size();
           correct += result.correct();
           images += batch.size();
+          if (counts != null) {
+            counts = counts.plus(result.labelCounts()[0], result.labelCounts()[1], result.labelCounts()[2]);
+          }
         }
       }
     }
-    return images == 0 ? Evaluation.empty() : new Evaluation(lossSum / images, (double) correct / images, images, correct);
+    return images == 0 ? Evaluation.empty() : new Evaluation(lossSum / images, accuracy(correct, images), images, correct, counts);
   }
 
   /**
    * A batch ready for the graph: images or the base's outputs, with labels. Closing it closes the
    * labels and whatever owns the inputs (the decoded batch, or the features tensor itself).
    */
-  private record Labelled(TFloat32 inputs, TInt32 labels, boolean features, int size, AutoCloseable owner)
+  private record Labelled(TFloat32 inputs, Tensor labels, boolean features, int size, AutoCloseable owner)
       implements AutoCloseable {
     @Override
     public void close() {
@@ -369,7 +399,8 @@ public final class Trainer implements AutoCloseable {
       return cachedBatches(features.batches(rest, config.batchSize()));
     }
     // Only a whole epoch can tell that a class has no readable image; a resumed one sees part of it.
-    BatchOptions options = BatchOptions.inOrder(config.batchSize()).withStrict(strict).withRequireEveryClass(skip == 0)
+    BatchOptions options = BatchOptions.inOrder(config.batchSize()).withStrict(strict)
+        .withRequireEveryClass(skip == 0 && !graph.task().multiLabel())
         .withAugmentation(decoder.augmentation(), config.seed(), epoch); // per image: a resumed epoch draws what it drew
     return decodedBatches(rest, options, 0, listener);
   }
@@ -398,7 +429,7 @@ public final class Trainer implements AutoCloseable {
       public Labelled next() {
         List<ImageEntry> batch = each.next();
         TFloat32 inputs = features.features(batch);
-        return new Labelled(inputs, CachedFeatures.labels(batch), true, batch.size(), inputs);
+        return new Labelled(inputs, graph.targets(batch), true, batch.size(), inputs);
       }
     };
   }
@@ -420,7 +451,7 @@ public final class Trainer implements AutoCloseable {
       @Override
       public Labelled next() {
         Batch batch = stream.next();
-        return new Labelled(batch.pixels(), batch.labelsTensor(), false, batch.size(), batch);
+        return new Labelled(batch.pixels(), graph.targets(batch.entries()), false, batch.size(), batch);
       }
     };
   }
@@ -431,7 +462,12 @@ public final class Trainer implements AutoCloseable {
     return features.prepare(entries, decoder, graph, options, skipListener(listener));
   }
 
-  /** Class probabilities for one batch of preprocessed images. */
+  /** What the head predicts: single- or multi-label, with how many outputs. */
+  public LabelTask task() {
+    return graph.task();
+  }
+
+  /** Class probabilities for one batch of preprocessed images (sigmoid ones for a multi-label task). */
   public float[][] predict(Batch batch) {
     return graph.predict(batch.pixels());
   }

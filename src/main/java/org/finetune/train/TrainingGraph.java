@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.finetune.error.FineTuneException;
 import org.finetune.head.Head;
 import org.finetune.head.HeadConfig;
 import org.finetune.model.BaseNetwork;
@@ -16,7 +17,7 @@ import org.tensorflow.Operand;
 import org.tensorflow.Output;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
-import org.tensorflow.framework.losses.CategoricalCrossentropy;
+import org.tensorflow.Tensor;
 import org.tensorflow.framework.optimizers.Optimizer.GradAndVar;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
@@ -36,8 +37,18 @@ import org.tensorflow.types.family.TType;
  */
 final class TrainingGraph implements AutoCloseable {
 
-  /** Outcome of one step on one batch. */
-  record StepResult(float meanLoss, int correct) {}
+  /**
+   * Outcome of one step on one batch.
+   *
+   * @param correct correct decisions: images, or image-label pairs for a multi-label task
+   * @param labelCounts multi-label evaluation only: per-label true positives, false positives and
+   *     false negatives, {@code [3][labels]}; null otherwise
+   */
+  record StepResult(float meanLoss, int correct, long[][] labelCounts) {
+    StepResult(float meanLoss, int correct) {
+      this(meanLoss, correct, null);
+    }
+  }
 
   /**
    * An Adam update, the gradients it applies (one per variable, in the variables' order), and its
@@ -48,7 +59,8 @@ final class TrainingGraph implements AutoCloseable {
   private final Graph graph;
   private final Session session;
   private final ImportedNetwork base;
-  private final Placeholder<TInt32> labels;
+  private final Objective objective;
+  private final Placeholder<?> labels;
   private final Placeholder<TInt64> dropoutSeed;
   private final long seed;
   private final Operand<TFloat32> trainLoss;
@@ -60,6 +72,7 @@ final class TrainingGraph implements AutoCloseable {
   private final Step fineTuneStep;
   private final Operand<TFloat32> evalLoss;
   private final Operand<TFloat32> evalCorrect;
+  private final Operand<TFloat32> evalLabelCounts; // multi-label only
   private final Operand<TFloat32> probabilities;
   private final List<String> headVariables;
   private final List<String> headState;
@@ -80,15 +93,25 @@ final class TrainingGraph implements AutoCloseable {
       TrainingConfig config,
       List<String> fineTuneBase,
       double fineTuneLearningRate) {
+    this(network, headConfig, LabelTask.singleLabel(classes), config, fineTuneBase, fineTuneLearningRate);
+  }
+
+  /** As above for a single- or multi-label {@code task}. */
+  TrainingGraph(
+      BaseNetwork network,
+      HeadConfig headConfig,
+      LabelTask task,
+      TrainingConfig config,
+      List<String> fineTuneBase,
+      double fineTuneLearningRate) {
     graph = new Graph();
     Session opened = null;
     try {
       base = network.importInto(graph);
       Ops tf = Ops.create(graph);
-      Head head = Head.create(tf, headConfig, base.output().shape(), classes, config.seed());
-      labels = tf.withName("labels").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));
-      Operand<TFloat32> oneHot = tf.oneHot(labels, tf.constant(classes), tf.constant(1f), tf.constant(0f));
-      CategoricalCrossentropy loss = new CategoricalCrossentropy(true, (float) headConfig.labelSmoothing());
+      Head head = Head.create(tf, headConfig, base.output().shape(), task.outputs(), task.activation(), config.seed());
+      objective = new Objective(tf, task, headConfig.labelSmoothing());
+      labels = objective.labels();
 
       seed = config.seed();
       dropoutSeed = tf.withName("dropout_seed").placeholder(TInt64.class, Placeholder.shape(Shape.of(2)));
@@ -98,19 +121,24 @@ final class TrainingGraph implements AutoCloseable {
       Callbacks callbacks = config.callbacks();
       if (callbacks.classWeights() == null) {
         classWeights = null;
-        trainLoss = withRegularization(tf, loss.call(tf, oneHot, train.logits()), regularization);
+        trainLoss = withRegularization(tf, objective.loss(tf, train.logits()), regularization);
       } else {
+        if (task.multiLabel()) {
+          throw FineTuneException.badOption("--class-weight weighs the classes of single-label data; it cannot be"
+              + " used with --labels (multi-label)");
+        }
         // Keras' class_weight: each image's loss times its class's weight, the sum still over the batch size.
-        classWeights = tf.withName("class_weights").placeholder(TFloat32.class, Placeholder.shape(Shape.of(classes)));
-        Operand<TFloat32> sampleWeights = tf.gather(classWeights, labels, tf.constant(0));
-        trainLoss = withRegularization(tf, loss.call(tf, oneHot, train.logits(), sampleWeights), regularization);
+        classWeights = tf.withName("class_weights").placeholder(TFloat32.class, Placeholder.shape(Shape.of(task.outputs())));
+        Operand<TFloat32> sampleWeights = tf.gather(classWeights, objective.classIndices(), tf.constant(0));
+        trainLoss = withRegularization(tf, objective.loss(tf, train.logits(), sampleWeights), regularization);
       }
-      trainCorrect = correct(tf, train.logits());
+      trainCorrect = objective.correct(tf, train.logits());
 
       Operand<TFloat32> evalLogits = head.logits(tf.withSubScope("eval"), base.output());
-      evalLoss = withRegularization(tf, loss.call(tf, oneHot, evalLogits), regularization);
-      evalCorrect = correct(tf, evalLogits);
-      probabilities = tf.nn.softmax(evalLogits);
+      evalLoss = withRegularization(tf, objective.loss(tf, evalLogits), regularization);
+      evalCorrect = objective.correct(tf, evalLogits);
+      evalLabelCounts = task.multiLabel() ? objective.labelCounts(tf, evalLogits) : null;
+      probabilities = task.activation().apply(tf, evalLogits);
 
       headVariables = head.variableNames();
       headState = head.stateVariableNames();
@@ -162,9 +190,14 @@ final class TrainingGraph implements AutoCloseable {
     return new GradAndVar(grad, var);
   }
 
-  private Operand<TFloat32> correct(Ops tf, Operand<TFloat32> logits) {
-    Operand<TInt32> predicted = tf.math.argMax(logits, tf.constant(1), TInt32.class);
-    return tf.reduceSum(tf.dtypes.cast(tf.math.equal(predicted, labels), TFloat32.class), tf.constant(0));
+  /** What the head is fitted to; {@link Objective#targets} makes a batch's labels tensor. */
+  LabelTask task() {
+    return objective.task();
+  }
+
+  /** The labels tensor of a batch: class indices, or a multi-hot matrix; the caller closes it. */
+  Tensor targets(List<org.finetune.data.ImageEntry> batch) {
+    return objective.targets(batch);
   }
 
   /**
@@ -185,12 +218,12 @@ final class TrainingGraph implements AutoCloseable {
    * One Adam step on a batch, of the head alone or (fineTune) of the head and the unfrozen base
    * layers; returns the batch's mean loss and correct count (with dropout, as Keras reports).
    */
-  StepResult train(TFloat32 images, TInt32 batchLabels, boolean fineTune) {
+  StepResult train(TFloat32 images, Tensor batchLabels, boolean fineTune) {
     return train(images, batchLabels, fineTune, false, 0, Double.NaN);
   }
 
-  /** As {@link #train(TFloat32, TInt32, boolean, boolean, long, double)} at the phase's own rate. */
-  StepResult train(TFloat32 batch, TInt32 batchLabels, boolean fineTune, boolean features, long step) {
+  /** As {@link #train(TFloat32, Tensor, boolean, boolean, long, double)} at the phase's own rate. */
+  StepResult train(TFloat32 batch, Tensor batchLabels, boolean fineTune, boolean features, long step) {
     return train(batch, batchLabels, fineTune, features, step, Double.NaN);
   }
 
@@ -208,13 +241,13 @@ final class TrainingGraph implements AutoCloseable {
   }
 
   /**
-   * As {@link #train(TFloat32, TInt32, boolean)}; with {@code features} the batch holds the base's
+   * As {@link #train(TFloat32, Tensor, boolean)}; with {@code features} the batch holds the base's
    * output instead of images, fed in place of it so the base does not run (head-only steps).
    *
    * @param step the run's step number, which with the seed fixes this step's dropout masks
    * @param learningRate this step's rate; NaN for the phase's own
    */
-  StepResult train(TFloat32 batch, TInt32 batchLabels, boolean fineTune, boolean features, long step, double learningRate) {
+  StepResult train(TFloat32 batch, Tensor batchLabels, boolean fineTune, boolean features, long step, double learningRate) {
     Step update = step(fineTune);
     if (classWeights != null && classWeightValues == null) {
       throw new IllegalStateException("class weights must be set before training");
@@ -253,7 +286,7 @@ final class TrainingGraph implements AutoCloseable {
    * The gradients a step would apply on this batch, by variable op name, without applying them:
    * for tests that compare them with Keras'.
    */
-  Map<String, StoredTensor> gradients(TFloat32 images, TInt32 batchLabels, boolean fineTune) {
+  Map<String, StoredTensor> gradients(TFloat32 images, Tensor batchLabels, boolean fineTune) {
     Step step = step(fineTune);
     List<String> variables = fineTune ? fineTuneVariables : headVariables;
     try (TInt64 stepSeed = TInt64.vectorOf(seed, 0)) {
@@ -275,16 +308,30 @@ final class TrainingGraph implements AutoCloseable {
   }
 
   /** Loss and correct count on a batch of images (or of the base's outputs) without dropout and without training. */
-  StepResult evaluate(TFloat32 batch, TInt32 batchLabels, boolean features) {
-    try (Result r =
+  StepResult evaluate(TFloat32 batch, Tensor batchLabels, boolean features) {
+    Session.Runner runner =
         session.runner()
             .feed(features ? base.output() : base.input(), batch)
             .feed(labels, batchLabels)
             .fetch(evalLoss)
-            .fetch(evalCorrect)
-            .run()) {
-      return new StepResult(scalar(r, 0), (int) scalar(r, 1));
+            .fetch(evalCorrect);
+    if (evalLabelCounts != null) {
+      runner.fetch(evalLabelCounts);
     }
+    try (Result r = runner.run()) {
+      return new StepResult(scalar(r, 0), (int) scalar(r, 1), evalLabelCounts == null ? null : counts((TFloat32) r.get(2)));
+    }
+  }
+
+  private static long[][] counts(TFloat32 t) {
+    int labels = (int) t.shape().get(1);
+    long[][] out = new long[3][labels];
+    for (int k = 0; k < 3; k++) {
+      for (int j = 0; j < labels; j++) {
+        out[k][j] = Math.round(t.getFloat(k, j));
+      }
+    }
+    return out;
   }
 
   /** The base's output for a batch of images, flattened in C order. */
@@ -302,7 +349,7 @@ final class TrainingGraph implements AutoCloseable {
     return base.output().shape();
   }
 
-  /** Class probabilities [n, classes] for a batch. */
+  /** Class probabilities [n, classes] for a batch (sigmoid ones, one per label, for a multi-label task). */
   float[][] predict(TFloat32 images) {
     try (Result r = session.runner().feed(base.input(), images).fetch(probabilities).run()) {
       TFloat32 p = (TFloat32) r.get(0);

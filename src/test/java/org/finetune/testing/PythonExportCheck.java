@@ -17,6 +17,14 @@ public final class PythonExportCheck {
 
   /** Fails the test unless every check of verify_export.py passes; {@code work} receives the files. */
   public static void verify(Path export, Npy.Array inputs, Path work) throws Exception {
+    verify(export, inputs, work, false);
+  }
+
+  /**
+   * As {@link #verify(Path, Npy.Array, Path)}; {@code multiLabel}: the export has sigmoid
+   * probabilities alone (no class_ids), which verify_export.py checks are not a softmax.
+   */
+  public static void verify(Path export, Npy.Array inputs, Path work, boolean multiLabel) throws Exception {
     int n = (int) inputs.shape()[0];
     float[][] probabilities;
     try (Predictor predictor = Predictor.load(export)) {
@@ -28,13 +36,15 @@ public final class PythonExportCheck {
     Path classIds = work.resolve("class_ids.npy");
     Npy.writeFloat32(in, inputs.shape(), inputs.values());
     Npy.writeFloat32(expected, new long[] {n, classes}, flatten(probabilities));
-    Npy.writeInt64(classIds, new long[] {n}, argMax(probabilities));
-    Python.Run run =
-        Python.script(
-            "verify_export.py",
-            List.of("--export", export.toString(), "--inputs", in.toString(),
-                "--expected-probabilities", expected.toString(), "--expected-class-ids", classIds.toString(),
-                "--tolerance", "1e-5", "--report", work.resolve("report.json").toString()));
+    List<String> arguments = new java.util.ArrayList<>(List.of("--export", export.toString(), "--inputs", in.toString(),
+        "--expected-probabilities", expected.toString(), "--tolerance", "1e-5", "--report", work.resolve("report.json").toString()));
+    if (multiLabel) {
+      arguments.add("--multi-label");
+    } else {
+      Npy.writeInt64(classIds, new long[] {n}, argMax(probabilities));
+      arguments.addAll(List.of("--expected-class-ids", classIds.toString()));
+    }
+    Python.Run run = Python.script("verify_export.py", arguments);
     assertEquals(0, run.exitCode(), export + ": verify_export.py failed:\n" + run.output());
   }
 

@@ -24,6 +24,7 @@ import org.finetune.testing.Python;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.types.TFloat32;
@@ -49,10 +50,14 @@ class HeadKerasTest {
         "global_max,batch_norm,dense(12,relu6),dense(6,sigmoid),dense(5,linear)");
   }
 
+  /** Multi-hot targets of the multi-label case: [image][label], some images with none or all. */
+  private static final float[][] TARGETS = {
+    {1, 0, 1}, {0, 0, 0}, {1, 1, 1}, {0, 1, 0}, {1, 0, 0}, {0, 1, 1}, {0, 0, 1}, {1, 1, 0}};
+
   @ParameterizedTest(name = "{0}")
   @MethodSource("heads")
   void twoAdamStepsMatchKeras(String line, @TempDir Path dir) throws Exception {
-    compareWithKeras(HeadSpec.fromLine(line, 1e-3, 0.1), Callbacks.NONE, dir);
+    compareWithKeras(HeadSpec.fromLine(line, 1e-3, 0.1), Callbacks.NONE, dir, false);
   }
 
   /** Keras' class_weight in train_on_batch, and a CosineDecay learning rate fed step by step. */
@@ -60,10 +65,27 @@ class HeadKerasTest {
   void classWeightsAndACosineScheduleMatchKeras(@TempDir Path dir) throws Exception {
     Callbacks callbacks = Callbacks.NONE.withClassWeights(new ClassWeights.Given(Map.of("a", 0.5, "c", 3.0)))
         .withSchedule(new LearningRateSchedule.Cosine(0.2));
-    compareWithKeras(HeadSpec.fromLine("global_avg,dense(16,relu),batch_norm", 0, 0), callbacks, dir);
+    compareWithKeras(HeadSpec.fromLine("global_avg,dense(16,relu),batch_norm", 0, 0), callbacks, dir, false);
   }
 
-  private void compareWithKeras(HeadConfig head, Callbacks callbacks, Path dir) throws Exception {
+  /**
+   * Multi-label: a sigmoid head with the framework's BinaryCrossentropy(fromLogits, label smoothing)
+   * on multi-hot targets against Keras' BinaryCrossentropy(from_logits=True); also the per-label
+   * true/false positive/negative counts at 0.5 against Keras' probabilities.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("heads")
+  void multiLabelStepsMatchKeras(String line, @TempDir Path dir) throws Exception {
+    compareWithKeras(HeadSpec.fromLine(line, 1e-3, 0.1), Callbacks.NONE, dir, true);
+  }
+
+  private void compareWithKeras(HeadConfig head, Callbacks callbacks, Path dir, boolean multiLabel) throws Exception {
+    float[] targets = new float[TARGETS.length * CLASSES];
+    for (int i = 0; i < TARGETS.length; i++) {
+      System.arraycopy(TARGETS[i], 0, targets, i * CLASSES, CLASSES);
+    }
+    LabelTask task = multiLabel ? LabelTask.multiLabel(CLASSES, 0.5) : LabelTask.singleLabel(CLASSES);
+    long[][] javaCounts = null;
     BaseNetwork base = BaseNetwork.load(Fixtures.model("mobilenet_v2-keras3-export"));
     TrainingConfig config = TrainingConfig.builder().learningRate(LEARNING_RATE).seed(3).callbacks(callbacks).build();
     double[] classWeights = callbacks.classWeights() == null ? null
@@ -75,7 +97,7 @@ class HeadKerasTest {
     List<String> names;
     long[] shape;
     float[] features;
-    try (TrainingGraph graph = new TrainingGraph(base, head, CLASSES, config, List.of(), LEARNING_RATE)) {
+    try (TrainingGraph graph = new TrainingGraph(base, head, task, config, List.of(), LEARNING_RATE)) {
       Shape featureShape = graph.featureShape();
       shape = featureShape.asArray();
       shape[0] = LABELS.length;
@@ -87,23 +109,28 @@ class HeadKerasTest {
         graph.classWeights(classWeights);
       }
       try (TFloat32 x = TFloat32.tensorOf(Shape.of(shape), DataBuffers.of(features, true, false));
-          TInt32 y = TInt32.vectorOf(LABELS)) {
+          Tensor y = multiLabel
+              ? TFloat32.tensorOf(Shape.of(TARGETS.length, CLASSES), DataBuffers.of(targets, true, false))
+              : TInt32.vectorOf(LABELS)) {
         for (int step = 0; step < STEPS; step++) {
           double rate = callbacks.schedule() instanceof LearningRateSchedule.Cosine cosine
               ? cosine.at(LEARNING_RATE, step, STEPS) : Double.NaN;
           javaLosses[step] = graph.train(x, y, false, true, step, rate).meanLoss();
         }
-        javaEvalLoss = graph.evaluate(x, y, true).meanLoss();
+        TrainingGraph.StepResult eval = graph.evaluate(x, y, true);
+        javaEvalLoss = eval.meanLoss();
+        javaCounts = eval.labelCounts();
       }
       after = WeightLoader.read(graph.session(), names);
     }
 
     Npz.Writer npz = Npz.writer().float32("features", shape, features);
     npz.int64("labels", new long[] {LABELS.length}, java.util.Arrays.stream(LABELS).asLongStream().toArray());
+    npz.float32("targets", new long[] {TARGETS.length, CLASSES}, targets);
     before.forEach((name, value) -> npz.float32(name, value.shape(), value.floats()));
     npz.write(dir.resolve("input.npz"));
     Map<String, Object> caseConfig = new java.util.LinkedHashMap<>(Map.of("head", HeadSpec.toJson(head), "classes", CLASSES,
-        "learning_rate", LEARNING_RATE, "steps", STEPS));
+        "learning_rate", LEARNING_RATE, "steps", STEPS, "multi_label", multiLabel));
     if (classWeights != null) {
       caseConfig.put("class_weight", Map.of("0", classWeights[0], "1", classWeights[1], "2", classWeights[2]));
     }
@@ -121,6 +148,19 @@ class HeadKerasTest {
     }
     float kerasEval = keras.get("eval_loss").values()[0];
     assertEquals(kerasEval, javaEvalLoss, 2e-5 * Math.max(1, kerasEval), "inference-mode loss after the steps");
+    if (multiLabel) {
+      float[] p = keras.get("probabilities").values();
+      long[][] expected = new long[3][CLASSES];
+      for (int i = 0; i < TARGETS.length; i++) {
+        for (int j = 0; j < CLASSES; j++) {
+          boolean predicted = p[i * CLASSES + j] > 0.5f;
+          boolean actual = TARGETS[i][j] == 1;
+          expected[predicted && actual ? 0 : predicted ? 1 : 2][j] += predicted || actual ? 1 : 0;
+        }
+      }
+      assertEquals(java.util.Arrays.deepToString(expected), java.util.Arrays.deepToString(javaCounts),
+          "true positives, false positives, false negatives per label at 0.5 (Keras' probabilities " + java.util.Arrays.toString(p) + ")");
+    }
     for (String name : names) {
       float[] java = after.get(name).floats();
       float[] expected = keras.get(name).values();
