@@ -83,6 +83,42 @@ public final class ClassCoverage {
     }
   }
 
+  /**
+   * The multi-label form of {@link #require(List, Collection, Function)}: fails when a label that
+   * images of {@code planned} carry is carried by none of {@code readable}.
+   *
+   * @param labelNames the label names, by index
+   */
+  public static void requireEveryLabel(
+      List<ImageEntry> planned, Collection<ImageEntry> readable, List<String> labelNames,
+      Function<ImageEntry, String> reasonOf) {
+    Set<ImageEntry> usable = Collections.newSetFromMap(new IdentityHashMap<>());
+    usable.addAll(readable);
+    int[] unreadableImages = new int[labelNames.size()];
+    boolean[] learnable = new boolean[labelNames.size()];
+    ImageEntry[] first = new ImageEntry[labelNames.size()];
+    for (ImageEntry entry : planned) {
+      for (int label : entry.labelSet()) {
+        if (usable.contains(entry)) {
+          learnable[label] = true;
+        } else {
+          unreadableImages[label]++;
+          first[label] = first[label] == null ? entry : first[label];
+        }
+      }
+    }
+    for (int label = 0; label < labelNames.size(); label++) {
+      if (!learnable[label] && first[label] != null) {
+        String reason = reasonOf.apply(first[label]);
+        int count = unreadableImages[label];
+        throw FineTuneException.badData("label '" + labelNames.get(label) + "' has no readable training images: "
+            + (count == 1 ? "its only one was" : "all " + count + " were") + " unreadable and skipped, the first "
+            + first[label].location() + (reason == null ? "" : " (" + reason + ")")
+            + "; fix or remove the broken files, or the label from the label file");
+      }
+    }
+  }
+
   /** The class folder of an entry: the first part of its path. */
   static String className(ImageEntry entry) {
     String path = entry.path();

@@ -137,8 +137,11 @@ public final class Trainer implements AutoCloseable {
     if (features != null) {
       List<ImageEntry> planned = train;
       train = prepareFeatures(train, listener);
-      if (!graph.task().multiLabel()) {
-        ClassCoverage.require(planned, train, entry -> skipped.get(entry.location())); // a class whose images all failed to decode could never be learnt
+      // a class or label whose images all failed to decode could never be learnt
+      if (graph.task().multiLabel()) {
+        ClassCoverage.requireEveryLabel(planned, train, classNames, entry -> skipped.get(entry.location()));
+      } else {
+        ClassCoverage.require(planned, train, entry -> skipped.get(entry.location()));
       }
       validation = prepareFeatures(validation, listener);
     }

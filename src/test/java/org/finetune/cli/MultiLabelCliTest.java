@@ -118,6 +118,26 @@ class MultiLabelCliTest {
   }
 
   @Test
+  void labelWhoseImagesAreAllUnreadable() throws Exception {
+    Files.write(data.resolve("img/broken-a.png"), new byte[0]);
+    Files.writeString(data.resolve("img/broken-b.png"), "not an image");
+    Path bad = labels("ghost.csv", "img/0000.png,disc\nimg/0001.png,square\nimg/broken-a.png,ghost;disc\n"
+        + "img/broken-b.png,ghost\nimg/0002.png,triangle\n");
+    Path out = dir.resolve("serving-ghost");
+    CliRun run = CliRun.of("train", "--model", MODEL, "--data", data.toString(), "--labels", bad.toString(),
+        "--out", out.toString(), "--epochs", "1", "--val-split", "0", "--cache-dir", dir.resolve("cache").toString());
+    assertFails(run, out, 4, "label 'ghost' has no readable training images: all 2 were unreadable and skipped, the first "
+        + data.resolve("img/broken-a.png") + " (not a JPEG, PNG, GIF or BMP image (0 bytes)); fix or remove the broken files, or the label from the label file");
+  }
+
+  @Test
+  void classWeightsAreRefused() throws Exception {
+    Path out = dir.resolve("serving-weights");
+    assertFails(train(out, csv, "--class-weight", "auto"), out, 2,
+        "--class-weight weighs the classes of single-label data; it cannot be used with --labels (multi-label)");
+  }
+
+  @Test
   void labelWithNoTrainingImages() throws Exception {
     // 'rare' only on the image whose path hashes lowest; a split just above it holds that image out
     List<String> paths = new ArrayList<>();

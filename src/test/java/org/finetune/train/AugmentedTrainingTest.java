@@ -123,19 +123,7 @@ class AugmentedTrainingTest {
   private record Run(Map<String, StoredTensor> weights, List<Double> losses) {}
 
   private static Run train(FineTuneRequest request, int stopAfter) {
-    int[] steps = {0};
-    TrainingListener listener = new TrainingListener() {
-      @Override
-      public void stepFinished(int step, long images, double loss, double accuracy) {
-        steps[0]++;
-      }
-
-      @Override
-      public boolean stopRequested() {
-        return steps[0] >= stopAfter;
-      }
-    };
-    try (TrainedModel model = FineTuner.train(request, listener)) {
+    try (TrainedModel model = FineTuner.train(request, new StopAfterSteps(stopAfter))) {
       List<Double> losses = new ArrayList<>();
       model.history().epochs().forEach(e -> {
         losses.add(e.loss());

@@ -102,19 +102,7 @@ class ResumeTest {
 
   /** Trains, asking to stop once {@code stopAfter} steps have run. */
   private static Run train(FineTuneRequest request, int stopAfter) {
-    int[] steps = {0};
-    TrainingListener listener = new TrainingListener() {
-      @Override
-      public void stepFinished(int step, long images, double loss, double accuracy) {
-        steps[0]++;
-      }
-
-      @Override
-      public boolean stopRequested() {
-        return steps[0] >= stopAfter;
-      }
-    };
-    try (TrainedModel model = FineTuner.train(request, listener)) {
+    try (TrainedModel model = FineTuner.train(request, new StopAfterSteps(stopAfter))) {
       return new Run(model.trainer().readWeights(model.trainer().trainedVariables()),
           model.history().epochs().stream().map(ResumeTest::withoutTime).toList());
     }
