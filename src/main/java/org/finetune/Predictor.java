@@ -64,7 +64,7 @@ public final class Predictor implements AutoCloseable {
 
   /** Loads an export: a version directory, or an export root (its highest version is used). */
   public static Predictor load(Path export) {
-    Path dir = versionDirectory(export);
+    Path dir = ExportLayout.versionDirectory(export);
     ExportManifest manifest = readManifest(dir);
     if (manifest.multiLabel() && manifest.threshold() != null && !(manifest.threshold() > 0 && manifest.threshold() < 1)) {
       throw FineTuneException.badModel("Unusable export " + dir + ": " + ModelExporter.MANIFEST_FILE
@@ -80,25 +80,6 @@ public final class Predictor implements AutoCloseable {
       decoder.close();
       throw FineTuneException.badModel("Cannot load the export " + dir + ": " + e.getMessage().lines().findFirst().orElse(""));
     }
-  }
-
-  /**
-   * The version directory an export path names: the path itself when it holds {@code
-   * saved_model.pb}, else its highest numbered version.
-   */
-  public static Path versionDirectory(Path export) {
-    if (!Files.isDirectory(export)) {
-      throw FineTuneException.badModel("Export directory not found: " + export);
-    }
-    if (Files.exists(export.resolve("saved_model.pb"))) {
-      return export;
-    }
-    long next = ExportLayout.nextVersion(export);
-    if (next == 1) {
-      throw FineTuneException.badModel(
-          "Not an export: " + export + " holds neither saved_model.pb nor numbered version directories");
-    }
-    return export.resolve(Long.toString(next - 1));
   }
 
   private static ExportManifest readManifest(Path dir) {

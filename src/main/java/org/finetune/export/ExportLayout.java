@@ -97,4 +97,23 @@ public final class ExportLayout {
     }
     return p == null ? Path.of(".").toAbsolutePath() : p;
   }
+
+  /**
+   * The version directory an export path names: the path itself when it holds {@code
+   * saved_model.pb}, else its highest numbered version.
+   */
+  public static Path versionDirectory(Path export) {
+    if (!Files.isDirectory(export)) {
+      throw FineTuneException.badModel("Export directory not found: " + export);
+    }
+    if (Files.exists(export.resolve("saved_model.pb"))) {
+      return export;
+    }
+    long next = nextVersion(export);
+    if (next == 1) {
+      throw FineTuneException.badModel(
+          "Not an export: " + export + " holds neither saved_model.pb nor numbered version directories");
+    }
+    return export.resolve(Long.toString(next - 1));
+  }
 }

@@ -5,8 +5,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.finetune.Predictor;
 import org.finetune.error.FineTuneException;
+import org.finetune.export.ExportLayout;
 import org.finetune.model.TensorSpec;
 import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
@@ -54,7 +54,7 @@ public final class RestPredictor implements AutoCloseable {
 
   /** Loads a SavedModel: a version directory, or an export root (its highest version). */
   public static RestPredictor load(java.nio.file.Path export) {
-    java.nio.file.Path dir = Predictor.versionDirectory(export);
+    java.nio.file.Path dir = ExportLayout.versionDirectory(export);
     if (!java.nio.file.Files.isRegularFile(dir.resolve("saved_model.pb"))) {
       throw FineTuneException.badModel("Not a SavedModel: " + dir + " has no saved_model.pb");
     }
