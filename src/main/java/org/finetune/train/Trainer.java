@@ -1,15 +1,10 @@
 package org.finetune.train;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.finetune.cache.FeatureCache;
 import org.finetune.data.Batch;
 import org.finetune.data.BatchOptions;
@@ -21,7 +16,6 @@ import org.finetune.data.Shuffle;
 import org.finetune.data.SkipListener;
 import org.finetune.data.UnreadableImageException;
 import org.finetune.error.FineTuneException;
-import org.finetune.error.IoErrors;
 import org.finetune.head.HeadConfig;
 import org.finetune.model.StoredTensor;
 import org.finetune.model.WeightLoader;
@@ -47,7 +41,6 @@ public final class Trainer implements AutoCloseable {
   private final String cacheNote;
   private final Map<String, String> skipped = new HashMap<>(); // location -> why it was skipped
   private final List<String> classNames;
-  private Path temporarySlots; // the best epochs' weights of a run without checkpoints
   private long globalStep;
 
   /**
@@ -151,7 +144,18 @@ public final class Trainer implements AutoCloseable {
       graph.classWeights(callbacks.classWeights().resolve(classNames, imagesPerClass(train)));
     }
     TrainingProgress progress = resume ? restore(checkpoints, listener) : TrainingProgress.start();
-    CallbackRunner runner = new CallbackRunner(callbacks, progress.callbacks(), weightSlots(checkpoints), listener);
+    try (BestWeightFiles bestWeights = new BestWeightFiles(graph, checkpoints)) {
+      CallbackRunner runner = new CallbackRunner(callbacks, progress.callbacks(), bestWeights, listener);
+      History history = trainEpochs(train, validation, listener, checkpoints, progress, runner);
+      runner.runFinished();
+      return history;
+    }
+  }
+
+  /** The epochs from where {@code progress} stands to the end of the last phase. */
+  private History trainEpochs(
+      List<ImageEntry> train, List<ImageEntry> validation, TrainingListener listener, RunCheckpoints checkpoints,
+      TrainingProgress progress, CallbackRunner runner) {
     History history = new History(progress.history());
     int fineTuneEpochs = plan.hasFineTunePhase() ? plan.config().fineTuneEpochs() : 0;
     int total = config.epochs() + fineTuneEpochs;
@@ -165,6 +169,7 @@ public final class Trainer implements AutoCloseable {
       }
       Phase phase = new Phase(fineTune, fineTune ? plan.config().fineTuneLearningRate(config.learningRate()) : config.learningRate(),
           stepsPerEpoch * (fineTune ? fineTuneEpochs : config.epochs()));
+      // progress: where the run stands, with the history so far, which a mid-epoch checkpoint keeps
       EpochMetrics metrics = runEpoch(epoch, total, train, validation, listener, progress, checkpoints, runner, phase);
       history.add(metrics);
       boolean phaseStopped = runner.epochFinished(metrics, phase.learningRate());
@@ -182,7 +187,6 @@ public final class Trainer implements AutoCloseable {
       }
       epoch = next - 1;
     }
-    runner.runFinished();
     return history;
   }
 
@@ -193,61 +197,6 @@ public final class Trainer implements AutoCloseable {
     int[] counts = new int[classNames.size()];
     entries.forEach(e -> counts[e.label()]++);
     return counts;
-  }
-
-  /**
-   * The best epochs' weights go beside the checkpoints, so that an interrupted run still has them;
-   * without checkpoints, into a temporary directory removed when the trainer closes.
-   */
-  private CallbackRunner.WeightSlots weightSlots(RunCheckpoints checkpoints) {
-    return new CallbackRunner.WeightSlots() {
-      @Override
-      public void save(String slot) {
-        Path dir = slotDirectory(checkpoints).resolve(slot);
-        Path fresh = dir.resolveSibling(slot + ".new");
-        try {
-          deleteRecursively(fresh);
-          Files.createDirectories(fresh);
-          graph.save(fresh.resolve("model"));
-          deleteRecursively(dir);
-          Files.move(fresh, dir, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-          throw new FineTuneException(FineTuneException.Kind.EXPORT,
-              "Cannot keep the best epoch's weights in " + dir + ": " + IoErrors.describe(e), e);
-        }
-      }
-
-      @Override
-      public void restore(String slot) {
-        graph.restore(slotDirectory(checkpoints).resolve(slot).resolve("model"));
-      }
-    };
-  }
-
-  private Path slotDirectory(RunCheckpoints checkpoints) {
-    if (checkpoints != null) {
-      return checkpoints.directory();
-    }
-    if (temporarySlots == null) {
-      try {
-        temporarySlots = Files.createTempDirectory("finetune-best-");
-      } catch (IOException e) {
-        throw new FineTuneException(FineTuneException.Kind.EXPORT,
-            "Cannot create a temporary directory for the best epoch's weights: " + IoErrors.describe(e), e);
-      }
-    }
-    return temporarySlots;
-  }
-
-  private static void deleteRecursively(Path path) throws IOException {
-    if (!Files.exists(path)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(path)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    }
   }
 
   private TrainingProgress restore(RunCheckpoints checkpoints, TrainingListener listener) {
@@ -512,12 +461,5 @@ public final class Trainer implements AutoCloseable {
   @Override
   public void close() {
     graph.close();
-    if (temporarySlots != null) {
-      try {
-        deleteRecursively(temporarySlots);
-      } catch (IOException e) {
-        // a leftover temporary directory costs disk space only
-      }
-    }
   }
 }
