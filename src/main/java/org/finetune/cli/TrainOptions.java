@@ -68,7 +68,7 @@ final class TrainOptions {
   @Option(names = "--min-delta", paramLabel = "DELTA", defaultValue = "0", description = "The least change that counts as an improvement for --early-stopping (default: ${DEFAULT-VALUE}).")
   double minDelta;
 
-  @Option(names = "--restore-best-weights", description = "When --early-stopping stops a phase, put back the weights of its best epoch.")
+  @Option(names = "--restore-best-weights", description = "With --early-stopping: end each phase, stopped early or not, with the weights of its best epoch (as Keras 3 does).")
   boolean restoreBestWeights;
 
   @Option(names = "--save-best", description = "Export the weights of the epoch with the best monitored figure instead of the last epoch's (Keras' ModelCheckpoint(save_best_only=True)).")
