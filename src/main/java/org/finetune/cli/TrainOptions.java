@@ -93,6 +93,12 @@ final class TrainOptions {
   String classWeight;
 
   HeadConfig head() {
+    if (!(l2 >= 0) || Double.isInfinite(l2)) {
+      throw FineTuneException.badOption("--l2 must be >= 0, got " + l2);
+    }
+    if (!(labelSmoothing >= 0 && labelSmoothing < 1)) {
+      throw FineTuneException.badOption("--label-smoothing must be in [0, 1), got " + labelSmoothing);
+    }
     if (head != null || headFile != null) {
       if (head != null && headFile != null) {
         throw FineTuneException.badOption("--head and --head-file both describe the head; give one");
