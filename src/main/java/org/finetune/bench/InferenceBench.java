@@ -18,12 +18,12 @@ import org.finetune.model.BaseNetwork;
 import org.finetune.model.ImportedNetwork;
 import org.finetune.model.ServingSignature;
 import org.finetune.model.WeightLoader;
+import org.finetune.train.SessionThreads;
 import org.tensorflow.Graph;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
-import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.types.TFloat32;
 
 /**
@@ -78,7 +78,7 @@ final class InferenceBench {
         perImage *= net.output().shape().get(d);
       }
       float[] out = new float[(int) (perImage * batchSize)];
-      try (Session session = new Session(graph, sessionConfig(threads))) {
+      try (Session session = new Session(graph, SessionThreads.config(threads))) {
         WeightLoader.assign(session, base.weights());
         long tw = System.nanoTime();
         for (int i = 0; i < warmupBatches; i++) {
@@ -128,18 +128,6 @@ final class InferenceBench {
       TFloat32 y = (TFloat32) result.get(0);
       y.copyTo(DataBuffers.of(out, false, false).narrow(y.size()));
     }
-  }
-
-  /**
-   * The product's session settings, as TrainingGraph (package-private there) sets them: intra-op
-   * threads all cores unless given, inter-op threads at most two.
-   */
-  static ConfigProto sessionConfig(int threads) {
-    int intra = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
-    return ConfigProto.newBuilder()
-        .setIntraOpParallelismThreads(intra)
-        .setInterOpParallelismThreads(Math.min(2, intra))
-        .build();
   }
 
   private static void writeFloats(Path file, float[] values, int count) throws IOException {

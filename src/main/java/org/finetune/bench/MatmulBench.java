@@ -3,6 +3,7 @@ package org.finetune.bench;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.finetune.train.SessionThreads;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
@@ -37,7 +38,7 @@ final class MatmulBench {
         Operand<TFloat32> product = tf.linalg.matMul((Operand<TFloat32>) pair[0], (Operand<TFloat32>) pair[1]);
         total = tf.math.add(total, tf.reduceSum(product, tf.constant(new int[] {0, 1})));
       }
-      try (Session session = new Session(graph, InferenceBench.sessionConfig(threads));
+      try (Session session = new Session(graph, SessionThreads.config(threads));
           TFloat32 ta = TFloat32.tensorOf(Shape.of(n, n), DataBuffers.of(a, true, false));
           TFloat32 tb = TFloat32.tensorOf(Shape.of(n, n), DataBuffers.of(b, true, false))) {
         for (int i = 0; i < 2; i++) {

@@ -24,7 +24,6 @@ import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
-import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TInt64;
@@ -154,7 +153,7 @@ final class TrainingGraph implements AutoCloseable {
       }
 
       checkpointer = new Checkpointer(graph); // after the optimizers: their slots are variables too
-      opened = new Session(graph, sessionConfig(config.threads()));
+      opened = new Session(graph, SessionThreads.config(config.threads()));
       WeightLoader.assign(opened, network.weights()); // the session's first run also initialises the head and Adam
       session = opened;
     } catch (RuntimeException e) {
@@ -201,20 +200,6 @@ final class TrainingGraph implements AutoCloseable {
   }
 
   /**
-   * Intra-op threads (the parallelism inside one convolution or matmul): all cores unless told
-   * otherwise. Inter-op threads: two, since these graphs are chains of large ops, and more would
-   * only compete with the image-decoding workers.
-   */
-  static ConfigProto sessionConfig(int threads) {
-    int intra = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
-    return ConfigProto.newBuilder()
-        .setIntraOpParallelismThreads(intra)
-        .setInterOpParallelismThreads(Math.min(2, intra))
-        .build();
-  }
-
-
-  /**
    * One Adam step on a batch, of the head alone or (fineTune) of the head and the unfrozen base
    * layers; returns the batch's mean loss and correct count (with dropout, as Keras reports).
    */
@@ -253,7 +238,7 @@ final class TrainingGraph implements AutoCloseable {
       throw new IllegalStateException("class weights must be set before training");
     }
     try (TInt64 stepSeed = TInt64.vectorOf(seed, step);
-        TFloat32 rate = TFloat32.scalarOf((float) learningRate);
+        TFloat32 rate = Double.isNaN(learningRate) ? null : TFloat32.scalarOf((float) learningRate);
         TFloat32 weights = classWeights == null ? null : TFloat32.vectorOf(classWeightValues)) {
       Session.Runner runner =
           session.runner()
@@ -261,7 +246,7 @@ final class TrainingGraph implements AutoCloseable {
               .feed(dropoutSeed, stepSeed)
               .feed(labels, batchLabels)
               .addTarget(update.update());
-      if (!Double.isNaN(learningRate)) {
+      if (rate != null) {
         runner.feed(update.learningRate(), rate);
       }
       if (weights != null) {
